@@ -1,0 +1,2 @@
+import Libvirt
+print("placeholder")
