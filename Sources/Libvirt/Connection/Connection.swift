@@ -63,6 +63,7 @@ public final class Connection: @unchecked Sendable {
         _ uri: String, flags: OpenFlags = [], executor: LibvirtExecutor = .shared
     ) async throws(LibvirtError) -> Connection {
         try LibvirtRuntime.ensureInitialized()
+        try checkTestHostFile(uri)
         let connection = try await executor.run { () -> Result<Connection, LibvirtError> in
             let raw = virConnectOpenAuth(uri.isEmpty ? nil : uri, kinvm_virConnectAuthPtrDefault(), flags.rawValue)
             return checkPointer(raw, "virConnectOpenAuth", "uri '\(uri)'").map {
@@ -71,6 +72,17 @@ public final class Connection: @unchecked Sendable {
         }
         logger.debug("opened libvirt connection", metadata: ["uri": "\(uri)"])
         return connection
+    }
+
+    /// libvirt's test driver reads `test:///PATH` through libxml2, which prints a warning to stderr
+    /// when the file is missing; check it first so the caller gets a clean error and nothing printed.
+    private static func checkTestHostFile(_ uri: String) throws(LibvirtError) {
+        guard uri.hasPrefix("test:///"), uri != "test:///default" else { return }
+        let path = String(uri.dropFirst("test://".count).prefix { $0 != "?" })
+        guard access(path, R_OK) != 0 else { return }
+        throw LibvirtError(
+            code: .openFailed, domain: .test, message: "cannot read test driver host file '\(path)'",
+            operation: "virConnectOpenAuth", object: "uri '\(uri)'")
     }
 
     /// Closes the connection (`virConnectClose`). Waits for calls in flight on this connection to
