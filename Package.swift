@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The libvirt C API (apt: libvirt-dev). Only `Libvirt` imports it.
@@ -34,6 +35,7 @@ let package = Package(
             dependencies: [
                 "Libvirt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Benchmarks: programs that print measurements (see Benchmarks/README.md).
@@ -50,6 +52,11 @@ let package = Package(
         .testTarget(
             name: "LibvirtTests",
             dependencies: ["Libvirt"]
+        ),
+        // Runs the real kinvm binary and tests its pure parts.
+        .testTarget(
+            name: "KinvmCLITests",
+            dependencies: ["kinvm"]
         ),
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(

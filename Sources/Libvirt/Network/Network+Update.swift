@@ -5,14 +5,13 @@ import CLibvirt
 // The C prototype is `virNetworkUpdate(net, command, section, parentIndex, xml, flags)`, yet its
 // doc comment lists `@section` before `@command`, and from its introduction (0.10.2) the library
 // passed the two to the driver swapped. Because client library and daemon made the same mistake,
-// matching versions worked, while third-party clients that speak the RPC protocol directly (e.g.
-// go-libvirt) had to swap them back. libvirt fixed this in 2022 (backported to some distribution
-// builds such as RHEL's 6.0.0-37.1): the public entry point now asks the driver for the internal
-// feature `VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER` and swaps only when talking to an old
-// daemon. So a caller of the C API must pass them in prototype order — command first — and libvirt
-// copes with either daemon. Both are plain `unsigned int`s in C, so nothing stops a caller from
-// swapping them; here they are distinct Swift types passed by label, and the wrapper is the only
-// place that orders them.
+// matching versions worked, while clients that speak the RPC protocol directly (e.g. go-libvirt)
+// had to swap them back. libvirt fixed this in 2022 (8.x; backported to some distribution builds
+// such as RHEL's 6.0.0-37.1): the public entry point now asks the driver for the internal feature
+// `VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER` and swaps only when talking to an old daemon.
+// So a caller of the C API must pass them in prototype order, command first, and libvirt copes
+// with either daemon. Both are plain `unsigned int`s in C, so nothing stops a caller from swapping
+// them; here they are distinct Swift types passed by label, and the wrapper alone orders them.
 
 extension Network {
     /// What ``update(command:section:xml:parentIndex:flags:)`` does (`virNetworkUpdateCommand`).

@@ -1,2 +1,0 @@
-import Libvirt
-print("placeholder")

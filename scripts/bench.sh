@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Build the benchmark programs (release) and run the benchmarks in Benchmarks/.
+#
+# Usage: scripts/bench.sh [ARGS...]     ARGS go to Benchmarks/run-all.sh
+#
+# Prepares the host and the system libvirtd first (both idempotent). Exports
+# KINVM_BENCH_BIN_DIR (release binaries) and, when the test guest is built,
+# KINVM_TEST_KERNEL / KINVM_TEST_INITRD.
+set -euo pipefail
+
+SCRIPT_NAME=bench.sh
+here=$(dirname "$(readlink -f "$0")")
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$here/common.sh"
+
+case "${1:-}" in -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+
+cd "$here/.."
+"$here/setup-host.sh"
+"$here/libvirtd.sh" start
+
+# One product at a time: `swift build` builds only the last of several --product options.
+for product in kinvm-bench libvirt-c-bench; do
+    log "building $product (release)"
+    swift build -c release --product "$product" || die "swift build -c release --product $product failed"
+done
+KINVM_BENCH_BIN_DIR=$(swift build -c release --show-bin-path)
+export KINVM_BENCH_BIN_DIR
+
+guest_env=${KINVM_CACHE:-/var/cache/kinvm}/test-guest/ENV
+if [ -r "$guest_env" ]; then
+    # shellcheck disable=SC1090
+    . "$guest_env"
+    export KINVM_TEST_KERNEL KINVM_TEST_INITRD
+fi
+
+runner=Benchmarks/run-all.sh
+if [ ! -f "$runner" ]; then
+    log "$runner does not exist (yet): nothing to run"
+    exit 0
+fi
+log "running $runner $*"
+exec bash "$runner" "$@"

@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# Helpers shared by the scripts in this directory. Source it; do not run it.
+#   SCRIPT_NAME must be set by the caller (used as the message prefix).
+
+: "${SCRIPT_NAME:=kinvm}"
+
+log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
+
+# True when PID 1 is systemd (same test as sd_booted(3)).
+has_systemd() { [ -d /run/systemd/system ]; }
+
+need_root() {
+    [ "$(id -u)" -eq 0 ] || die "must run as root (uid is $(id -u))"
+}
+
+# True when the package is installed (not merely known / config-files).
+pkg_installed() {
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
+}
+
+# Ensure KEY = VALUE (VALUE given already quoted as it must appear) in a
+# libvirt-style config file. Keeps every other line; replaces an active
+# (uncommented) KEY line, else appends. Creates the file if missing.
+conf_set() {
+    local file=$1 key=$2 value=$3
+    local line="$key = $value"
+    if [ ! -e "$file" ]; then
+        mkdir -p "$(dirname "$file")"
+        printf '# Written by kinvm scripts.\n' >"$file"
+    fi
+    if grep -qxF "$line" "$file"; then
+        return 0
+    fi
+    if grep -qE "^[[:space:]]*${key}[[:space:]]*=" "$file"; then
+        sed -i -E "s|^[[:space:]]*${key}[[:space:]]*=.*|${line//&/\\&}|" "$file"
+    else
+        printf '%s\n' "$line" >>"$file"
+    fi
+    return 1  # changed
+}
+
+# The qemu.conf settings a root sandbox without systemd needs.
+# Returns 0 when nothing had to change.
+fix_qemu_conf() {
+    local file=$1 unchanged=0
+    conf_set "$file" user '"root"' || unchanged=1
+    conf_set "$file" group '"root"' || unchanged=1
+    conf_set "$file" security_driver '"none"' || unchanged=1
+    return "$unchanged"
+}
+
+# Seconds since the epoch with fractions, for timings.
+now() { date +%s.%N; }
+elapsed_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The project's test command: unit tests plus integration tests on real libvirtd instances.
+#
+# Usage: scripts/test.sh [SWIFT_TEST_ARGS...]      e.g. scripts/test.sh --filter Network
+#
+# Phases: setup-host.sh; system libvirtd (qemu:///system); a private libvirtd in network
+# namespace $KINVM_TEST_NETNS (default kinvm-test), started fresh; the test guest;
+# swift build --build-tests; swift test with these variables exported:
+#   KINVM_INTEGRATION=1 KINVM_TEST_KERNEL KINVM_TEST_INITRD KINVM_TEST_SYSTEM_URI
+#   KINVM_TEST_NETNS_URI KINVM_TEST_WORKDIR (fresh dir under /var/tmp; removed on success)
+# The namespaced instance is stopped at exit (its logs stay in
+# /var/lib/kinvm-instances/$KINVM_TEST_NETNS/log); the system one keeps running.
+# Exit code: swift test's (or 1 when a setup phase fails).
+set -euo pipefail
+
+SCRIPT_NAME=test.sh
+here=$(dirname "$(readlink -f "$0")")
+# shellcheck source=common.sh source-path=SCRIPTDIR
+. "$here/common.sh"
+
+case "${1:-}" in -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+
+cd "$here/.."
+NETNS=${KINVM_TEST_NETNS:-kinvm-test}
+T0=$(now)
+phase_t=""
+phase_name=""
+phase_done() {
+    [ -n "$phase_t" ] || return 0
+    log "$phase_name: $(elapsed_since "$phase_t")s"
+    phase_t=""
+}
+phase() {
+    phase_done
+    phase_name=$*
+    phase_t=$(now)
+    printf '\n==> %s: %s  [t+%ss]\n' "$SCRIPT_NAME" "$phase_name" "$(elapsed_since "$T0")" >&2
+}
+
+netns_started=0
+workdir=""
+# shellcheck disable=SC2317  # invoked through trap
+cleanup() {
+    local rc=$?
+    trap - EXIT
+    trap "" INT TERM  # finish the cleanup
+    phase_done
+    if [ "$netns_started" = 1 ]; then
+        phase "stop libvirtd in netns $NETNS"
+        "$here/libvirtd.sh" stop --netns "$NETNS" || log "warning: stopping netns instance $NETNS failed"
+        phase_done
+    fi
+    if [ -n "$workdir" ] && [ -d "$workdir" ]; then
+        if [ "$rc" = 0 ]; then rm -rf "$workdir"; else log "kept work dir (console logs): $workdir"; fi
+    fi
+    log "done in $(elapsed_since "$T0")s, exit code $rc"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+phase "setup host"
+"$here/setup-host.sh"
+
+phase "system libvirtd"
+"$here/libvirtd.sh" start
+
+phase "libvirtd in netns $NETNS"
+netns_started=1
+netns_uri=$("$here/libvirtd.sh" start --netns "$NETNS" --fresh)
+log "netns URI: $netns_uri"
+
+phase "test guest"
+"$here/build-test-guest.sh"
+guest_env=${KINVM_CACHE:-/var/cache/kinvm}/test-guest/ENV
+[ -r "$guest_env" ] || die "build-test-guest.sh left no $guest_env"
+# shellcheck disable=SC1090
+. "$guest_env"
+if [ ! -r "${KINVM_TEST_KERNEL:-}" ] || [ ! -r "${KINVM_TEST_INITRD:-}" ]; then
+    die "$guest_env does not name a readable kernel and initrd"
+fi
+
+phase "swift build --build-tests"
+swift build --build-tests
+
+workdir=$(mktemp -d /var/tmp/kinvm-test.XXXXXX)
+chmod 0755 "$workdir"
+export KINVM_INTEGRATION=1
+export KINVM_TEST_KERNEL KINVM_TEST_INITRD
+export KINVM_TEST_SYSTEM_URI=qemu:///system
+export KINVM_TEST_NETNS_URI=$netns_uri
+export KINVM_TEST_WORKDIR=$workdir
+
+phase "swift test $*"
+log "KINVM_TEST_WORKDIR=$workdir"
+set +e
+swift test "$@"
+rc=$?
+set -e
+log "swift test exited with $rc"
+exit "$rc"
