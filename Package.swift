@@ -56,7 +56,7 @@ let package = Package(
         // Runs the real kinvm binary and tests its pure parts.
         .testTarget(
             name: "KinvmCLITests",
-            dependencies: ["kinvm"]
+            dependencies: ["kinvm", .product(name: "Yams", package: "Yams")]
         ),
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(

@@ -9,7 +9,7 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check a libvirt host: daemon, versions, virt types that really boot, pools, networks, guests.",
         discussion: """
             Exits 0 when kinvm can run guests on the host, 1 when something must be fixed first \
-            (each problem is printed with what to do), 2 on bad arguments.
+            (each problem is printed with what to do), 64 on bad arguments (EX_USAGE).
 
             The boot probe starts a tiny transient guest per virt type (the kernel and initramfs \
             built by scripts/build-test-guest.sh) and waits for it to reach userspace. KVM can be \
@@ -27,7 +27,7 @@ struct DoctorCommand: AsyncParsableCommand {
     var probeInitrd = "\(DoctorCommand.probeCache)/initramfs.cpio.gz"
 
     @Option(help: "Seconds to wait for each probe guest to boot.")
-    var probeTimeout: Int = 60
+    var probeTimeout: Int = 45
 
     @Flag(help: "Skip the boot probe (only read what libvirt reports).")
     var noBootProbe = false
