@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Quick start: prepare the host, start the system libvirtd, build kinvm (release) and run
-# `kinvm doctor` against this machine.
+# Quick start: prepare the host, start the system libvirtd, build the doctor's probe guest,
+# build kinvm (release) and run `kinvm doctor` against this machine.
 #
 # Usage: scripts/run.sh [KINVM_DOCTOR_ARGS...]
 set -euo pipefail
@@ -15,6 +15,8 @@ case "${1:-}" in -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 cd "$here/.."
 "$here/setup-host.sh"
 "$here/libvirtd.sh" start
+# The tiny guest kinvm doctor boots to find out which virt types work (cached, seconds).
+"$here/build-test-guest.sh"
 log "building kinvm (release)"
 swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
 bin=$(swift build -c release --show-bin-path)/kinvm

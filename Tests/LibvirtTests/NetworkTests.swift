@@ -126,7 +126,8 @@ struct NetworkTests {
 
     @Test("a DHCP lease is copied out of libvirt's struct field by field")
     func leaseConversion() throws {
-        let strings = ["virbr0", "52:54:00:12:34:56", "iaid-1", "192.168.122.42", "web", "01:52:54"].map { strdup($0) }
+        let values: [String] = ["virbr0", "52:54:00:12:34:56", "iaid-1", "192.168.122.42", "web", "01:52:54"]
+        let strings = values.map { value in strdup(value) }
         defer { strings.forEach { free($0) } }
         var raw = virNetworkDHCPLease()
         raw.iface = strings[0]

@@ -13,7 +13,9 @@ extension StorageVolume {
             rawValue: VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA.rawValue)
         /// `VIR_STORAGE_VOL_CREATE_REFLINK`: clone with a copy-on-write reflink (btrfs, XFS).
         public static let reflink = CreateFlags(rawValue: VIR_STORAGE_VOL_CREATE_REFLINK.rawValue)
-        /// `VIR_STORAGE_VOL_CREATE_VALIDATE`: validate the XML against libvirt's schema.
+        /// `VIR_STORAGE_VOL_CREATE_VALIDATE`: validate the XML against libvirt's schema. libvirt 9.0
+        /// then passes the flag on to its parser, which refuses it: XML that passes the schema fails
+        /// with `.invalidArg` ("unsupported flags (0x4)"), so the flag is only good for finding errors.
         public static let validate = CreateFlags(rawValue: VIR_STORAGE_VOL_CREATE_VALIDATE.rawValue)
     }
 
