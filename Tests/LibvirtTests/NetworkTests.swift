@@ -164,124 +164,129 @@ struct NetworkTests {
         await expectLibvirtError(.invalidConnection) { try await connection.allNetworks() }
         await expectLibvirtError(.invalidConnection) { try await connection.defineNetwork(xml: Self.networkXML(name: "x")) }
         await expectLibvirtError(.invalidConnection) { try await network.isActive() }
-        await expectLibvirtError(.invalidConnection) { try await network.addDHCPHost(mac: "52:54:00:00:00:01", ip: "192.168.122.5") }
+        await expectLibvirtError(.invalidConnection) {
+            try await network.addDHCPHost(mac: "52:54:00:00:00:01", ip: "192.168.122.5")
+        }
     }
 }
 
-@Suite("Network updates (virNetworkUpdate)")
-struct NetworkUpdateTests {
-    @Test("command and section map to their C constants", arguments: Network.UpdateCommand.allCases)
-    func commandConstants(_ command: Network.UpdateCommand) {
-        let expected: [Network.UpdateCommand: virNetworkUpdateCommand] = [
-            .addFirst: VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST, .addLast: VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
-            .modify: VIR_NETWORK_UPDATE_COMMAND_MODIFY, .delete: VIR_NETWORK_UPDATE_COMMAND_DELETE,
-        ]
-        #expect(command.rawValue == expected[command]?.rawValue)
-    }
+extension NetworkTests {
+    @Suite("Network updates (virNetworkUpdate)")
+    struct Updates {
+        @Test("command and section map to their C constants", arguments: Network.UpdateCommand.allCases)
+        func commandConstants(_ command: Network.UpdateCommand) {
+            let expected: [Network.UpdateCommand: virNetworkUpdateCommand] = [
+                .addFirst: VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST, .addLast: VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+                .modify: VIR_NETWORK_UPDATE_COMMAND_MODIFY, .delete: VIR_NETWORK_UPDATE_COMMAND_DELETE,
+            ]
+            #expect(command.rawValue == expected[command]?.rawValue)
+        }
 
-    @Test("every section maps to a distinct C constant")
-    func sectionConstants() {
-        let raw = Network.UpdateSection.allCases.map(\.rawValue)
-        #expect(Set(raw).count == raw.count)
-        #expect(Network.UpdateSection.ipDHCPHost.rawValue == VIR_NETWORK_SECTION_IP_DHCP_HOST.rawValue)
-        #expect(Network.UpdateSection.dnsSRV.rawValue == VIR_NETWORK_SECTION_DNS_SRV.rawValue)
-        #expect(!raw.contains(VIR_NETWORK_SECTION_NONE.rawValue))
-    }
+        @Test("every section maps to a distinct C constant")
+        func sectionConstants() {
+            let raw = Network.UpdateSection.allCases.map(\.rawValue)
+            #expect(Set(raw).count == raw.count)
+            #expect(Network.UpdateSection.ipDHCPHost.rawValue == VIR_NETWORK_SECTION_IP_DHCP_HOST.rawValue)
+            #expect(Network.UpdateSection.dnsSRV.rawValue == VIR_NETWORK_SECTION_DNS_SRV.rawValue)
+            #expect(!raw.contains(VIR_NETWORK_SECTION_NONE.rawValue))
+        }
 
-    // Swapping command and section would turn "add-last (3) to ip-dhcp-host (4)" into
-    // "add-first (4) to ip (3)", which libvirt refuses as operationUnsupported: these succeed only
-    // with the arguments in the right order.
-    @Test("add and remove a static DHCP host; the XML reflects both")
-    func dhcpHost() async throws {
-        let connection = try await TestDriver.open()
-        let network = try await connection.network(named: "default")
-        try await network.addDHCPHost(mac: "52:54:00:00:00:11", ip: "192.168.122.50", name: "web")
-        #expect(try await network.xml().contains("<host mac='52:54:00:00:00:11' name='web' ip='192.168.122.50'/>"))
-
-        let duplicate = await expectLibvirtError(.operationInvalid) {
+        // Swapping command and section would turn "add-last (3) to ip-dhcp-host (4)" into
+        // "add-first (4) to ip (3)", which libvirt refuses as operationUnsupported: these succeed only
+        // with the arguments in the right order.
+        @Test("add and remove a static DHCP host; the XML reflects both")
+        func dhcpHost() async throws {
+            let connection = try await TestDriver.open()
+            let network = try await connection.network(named: "default")
             try await network.addDHCPHost(mac: "52:54:00:00:00:11", ip: "192.168.122.50", name: "web")
+            #expect(try await network.xml().contains("<host mac='52:54:00:00:00:11' name='web' ip='192.168.122.50'/>"))
+
+            let duplicate = await expectLibvirtError(.operationInvalid) {
+                try await network.addDHCPHost(mac: "52:54:00:00:00:11", ip: "192.168.122.50", name: "web")
+            }
+            #expect(duplicate?.operation == "virNetworkUpdate")
+            #expect(duplicate?.object == "network 'default'")
+
+            try await network.removeDHCPHost(mac: "52:54:00:00:00:11")
+            #expect(try await network.xml().contains("52:54:00:00:00:11") == false)
+            await expectLibvirtError(.operationInvalid) { try await network.removeDHCPHost(mac: "52:54:00:00:00:11") }
         }
-        #expect(duplicate?.operation == "virNetworkUpdate")
-        #expect(duplicate?.object == "network 'default'")
 
-        try await network.removeDHCPHost(mac: "52:54:00:00:00:11")
-        #expect(try await network.xml().contains("52:54:00:00:00:11") == false)
-        await expectLibvirtError(.operationInvalid) { try await network.removeDHCPHost(mac: "52:54:00:00:00:11") }
-    }
+        @Test("add-first and add-last put the element where they say")
+        func ordering() async throws {
+            let connection = try await TestDriver.open()
+            let network = try await connection.network(named: "default")
+            try await network.addDHCPHost(mac: "52:54:00:00:00:02", ip: "192.168.122.52")
+            try await network.update(
+                command: .addFirst, section: .ipDHCPHost, xml: "<host mac='52:54:00:00:00:01' ip='192.168.122.51'/>")
+            try await network.update(
+                command: .addLast, section: .ipDHCPHost, xml: "<host mac='52:54:00:00:00:03' ip='192.168.122.53'/>",
+                parentIndex: 0, flags: [.live, .config])
+            let xml = try await network.xml()
+            let positions = ["00:01", "00:02", "00:03"].compactMap { xml.range(of: "52:54:00:00:\($0)")?.lowerBound }
+            #expect(positions.count == 3)
+            #expect(positions == positions.sorted())
 
-    @Test("add-first and add-last put the element where they say")
-    func ordering() async throws {
-        let connection = try await TestDriver.open()
-        let network = try await connection.network(named: "default")
-        try await network.addDHCPHost(mac: "52:54:00:00:00:02", ip: "192.168.122.52")
-        try await network.update(
-            command: .addFirst, section: .ipDHCPHost, xml: "<host mac='52:54:00:00:00:01' ip='192.168.122.51'/>")
-        try await network.update(
-            command: .addLast, section: .ipDHCPHost, xml: "<host mac='52:54:00:00:00:03' ip='192.168.122.53'/>",
-            parentIndex: 0, flags: [.live, .config])
-        let xml = try await network.xml()
-        let positions = ["00:01", "00:02", "00:03"].compactMap { xml.range(of: "52:54:00:00:\($0)")?.lowerBound }
-        #expect(positions.count == 3)
-        #expect(positions == positions.sorted())
-
-        try await network.update(
-            command: .modify, section: .ipDHCPHost, xml: "<host mac='52:54:00:00:00:02' ip='192.168.122.62'/>")
-        #expect(try await network.xml().contains("192.168.122.62"))
-        try await network.update(
-            command: .addLast, section: .dnsHost, xml: "<host ip='192.168.122.70'><hostname>db</hostname></host>")
-        #expect(try await network.xml().contains("<hostname>db</hostname>"))
-    }
-
-    @Test("update errors: unsupported section, missing parent, config of a transient network")
-    func updateErrors() async throws {
-        let connection = try await TestDriver.open()
-        let network = try await connection.network(named: "default")
-        await expectLibvirtError(.operationUnsupported) {
-            try await network.update(command: .modify, section: .bridge, xml: "<bridge name='virbr0' stp='off'/>")
+            try await network.update(
+                command: .modify, section: .ipDHCPHost, xml: "<host mac='52:54:00:00:00:02' ip='192.168.122.62'/>")
+            #expect(try await network.xml().contains("192.168.122.62"))
+            try await network.update(
+                command: .addLast, section: .dnsHost, xml: "<host ip='192.168.122.70'><hostname>db</hostname></host>")
+            #expect(try await network.xml().contains("<hostname>db</hostname>"))
         }
-        await expectLibvirtError(.operationInvalid) {
-            try await network.addDHCPHost(mac: "52:54:00:00:00:04", ip: "192.168.122.54", parentIndex: 5)
-        }
-        await expectLibvirtError(.xmlDetail) {
-            try await network.update(command: .addLast, section: .ipDHCPHost, xml: "<host mac=")
-        }
-        let temp = try await connection.createTransientNetwork(xml: NetworkTests.networkXML(name: "temp"))
-        await expectLibvirtError(.operationInvalid) {
-            try await temp.addDHCPHost(mac: "52:54:00:00:00:05", ip: "10.9.0.20", flags: .config)
-        }
-        try await temp.addDHCPHost(mac: "52:54:00:00:00:05", ip: "10.9.0.20", flags: .live)
-        #expect(try await temp.xml().contains("10.9.0.20"))
-    }
 
-    @Test(
-        "attribute values are escaped for XML",
-        arguments: [
-            ("web-1", "web-1"), ("a&b", "a&amp;b"), ("<x>", "&lt;x&gt;"), ("say \"hi\"", "say &quot;hi&quot;"),
-            ("it's", "it&apos;s"), ("tab\there\nnl\r", "tab&#9;here&#10;nl&#13;"), ("ünï", "ünï"),
-        ])
-    func escaping(raw: String, escaped: String) {
-        #expect(xmlAttributeEscaped(raw) == escaped)
-    }
+        @Test("update errors: unsupported section, missing parent, config of a transient network")
+        func updateErrors() async throws {
+            let connection = try await TestDriver.open()
+            let network = try await connection.network(named: "default")
+            await expectLibvirtError(.operationUnsupported) {
+                try await network.update(command: .modify, section: .bridge, xml: "<bridge name='virbr0' stp='off'/>")
+            }
+            await expectLibvirtError(.operationInvalid) {
+                try await network.addDHCPHost(mac: "52:54:00:00:00:04", ip: "192.168.122.54", parentIndex: 5)
+            }
+            await expectLibvirtError(.xmlDetail) {
+                try await network.update(command: .addLast, section: .ipDHCPHost, xml: "<host mac=")
+            }
+            let temp = try await connection.createTransientNetwork(xml: NetworkTests.networkXML(name: "temp"))
+            await expectLibvirtError(.operationInvalid) {
+                try await temp.addDHCPHost(mac: "52:54:00:00:00:05", ip: "10.9.0.20", flags: .config)
+            }
+            try await temp.addDHCPHost(mac: "52:54:00:00:00:05", ip: "10.9.0.20", flags: .live)
+            #expect(try await temp.xml().contains("10.9.0.20"))
+        }
 
-    @Test("the DHCP host element leaves absent attributes out and escapes the rest")
-    func hostElement() {
-        #expect(
-            Network.dhcpHostElement(mac: "52:54:00:00:00:01", ip: "10.0.0.2", name: "a'b")
-                == "<host mac='52:54:00:00:00:01' name='a&apos;b' ip='10.0.0.2'/>")
-        #expect(Network.dhcpHostElement(mac: nil, ip: "10.0.0.2", name: "db") == "<host name='db' ip='10.0.0.2'/>")
-        #expect(Network.dhcpHostElement(mac: "52:54:00:00:00:01", ip: nil, name: nil) == "<host mac='52:54:00:00:00:01'/>")
-    }
+        @Test(
+            "attribute values are escaped for XML",
+            arguments: [
+                ("web-1", "web-1"), ("a&b", "a&amp;b"), ("<x>", "&lt;x&gt;"), ("say \"hi\"", "say &quot;hi&quot;"),
+                ("it's", "it&apos;s"), ("tab\there\nnl\r", "tab&#9;here&#10;nl&#13;"), ("ünï", "ünï"),
+            ])
+        func escaping(raw: String, escaped: String) {
+            #expect(xmlAttributeEscaped(raw) == escaped)
+        }
 
-    @Test("escaped names reach libvirt intact; libvirt 9.0 then chokes on ' < & in its own XML")
-    func escapedNamesThroughLibvirt() async throws {
-        let connection = try await TestDriver.open()
-        let network = try await connection.network(named: "default")
-        try await network.addDHCPHost(mac: "52:54:00:00:00:21", ip: "192.168.122.81", name: "say \"hi\"")
-        #expect(try await network.xml().contains("name='say \"hi\"'"))
-        // libvirt writes the host element back unescaped and re-parses it; if this starts to pass,
-        // libvirt fixed it and the note on addDHCPHost can go.
-        await expectLibvirtError(.xmlDetail) {
-            try await network.addDHCPHost(mac: "52:54:00:00:00:22", ip: "192.168.122.82", name: "it's")
+        @Test("the DHCP host element leaves absent attributes out and escapes the rest")
+        func hostElement() {
+            #expect(
+                Network.dhcpHostElement(mac: "52:54:00:00:00:01", ip: "10.0.0.2", name: "a'b")
+                    == "<host mac='52:54:00:00:00:01' name='a&apos;b' ip='10.0.0.2'/>")
+            #expect(Network.dhcpHostElement(mac: nil, ip: "10.0.0.2", name: "db") == "<host name='db' ip='10.0.0.2'/>")
+            #expect(
+                Network.dhcpHostElement(mac: "52:54:00:00:00:01", ip: nil, name: nil) == "<host mac='52:54:00:00:00:01'/>")
+        }
+
+        @Test("escaped names reach libvirt intact; libvirt 9.0 then chokes on ' < & in its own XML")
+        func escapedNamesThroughLibvirt() async throws {
+            let connection = try await TestDriver.open()
+            let network = try await connection.network(named: "default")
+            try await network.addDHCPHost(mac: "52:54:00:00:00:21", ip: "192.168.122.81", name: "say \"hi\"")
+            #expect(try await network.xml().contains("name='say \"hi\"'"))
+            // libvirt writes the host element back unescaped and re-parses it; if this starts to pass,
+            // libvirt fixed it and the note on addDHCPHost can go.
+            await expectLibvirtError(.xmlDetail) {
+                try await network.addDHCPHost(mac: "52:54:00:00:00:22", ip: "192.168.122.82", name: "it's")
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ final class FileSource: TransferSource, @unchecked Sendable {
     static func open(path: String, executor: LibvirtExecutor) async throws(LibvirtError) -> FileSource {
         try await executor.run { () -> Result<FileSource, LibvirtError> in
             let descriptor = systemOpen(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { return .failure(.system("cannot open '\(path)'", operation: "open")) }
+            guard descriptor >= 0 else { return .failure(.fileError("cannot open '\(path)'", operation: "open")) }
             return .success(FileSource(descriptor: descriptor, ownsDescriptor: true, executor: executor))
         }
     }
@@ -57,7 +57,7 @@ final class FileSource: TransferSource, @unchecked Sendable {
                 repeat {
                     result = systemRead(self.descriptor, buffer.baseAddress, max)
                 } while result < 0 && errno == EINTR
-                if result < 0 { failure = .system("cannot read the source", operation: "read") }
+                if result < 0 { failure = .fileError("cannot read the source", operation: "read") }
                 count = Swift.max(result, 0)
             }
             return failure.map { .failure($0) } ?? .success(bytes)
@@ -86,7 +86,7 @@ final class FileSink: TransferSink, @unchecked Sendable {
     static func create(path: String, executor: LibvirtExecutor) async throws(LibvirtError) -> FileSink {
         try await executor.run { () -> Result<FileSink, LibvirtError> in
             let descriptor = systemOpen(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { return .failure(.system("cannot create '\(path)'", operation: "open")) }
+            guard descriptor >= 0 else { return .failure(.fileError("cannot create '\(path)'", operation: "open")) }
             return .success(FileSink(descriptor: descriptor, path: path, executor: executor))
         }
     }
@@ -99,7 +99,7 @@ final class FileSink: TransferSink, @unchecked Sendable {
                     let written = systemWrite(self.descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        return .failure(.system("cannot write '\(self.path)'", operation: "write"))
+                        return .failure(.fileError("cannot write '\(self.path)'", operation: "write"))
                     }
                     offset += written
                 }
@@ -118,8 +118,8 @@ final class FileSink: TransferSink, @unchecked Sendable {
 }
 
 extension LibvirtError {
-    /// The binding's error for a failed system call, with `errno`'s text. Call right after it.
-    static func system(_ what: String, operation: String) -> LibvirtError {
+    /// The binding's error for a failed file operation, with `errno`'s text. Call right after it.
+    static func fileError(_ what: String, operation: String) -> LibvirtError {
         let reason = String(cString: strerror(errno))
         return LibvirtError(code: .systemError, message: "\(what): \(reason)", operation: operation)
     }

@@ -108,7 +108,8 @@ extension Connection {
         /// `VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART`.
         public static let autostart = StoragePoolListFilter(rawValue: VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART.rawValue)
         /// `VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART`.
-        public static let noAutostart = StoragePoolListFilter(rawValue: VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART.rawValue)
+        public static let noAutostart = StoragePoolListFilter(
+            rawValue: VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART.rawValue)
         /// `VIR_CONNECT_LIST_STORAGE_POOLS_DIR`: directory pools.
         public static let dir = StoragePoolListFilter(rawValue: VIR_CONNECT_LIST_STORAGE_POOLS_DIR.rawValue)
         /// `VIR_CONNECT_LIST_STORAGE_POOLS_FS`: pools on a block device's file system.

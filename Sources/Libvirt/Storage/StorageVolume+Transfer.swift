@@ -64,6 +64,7 @@ extension StorageVolume {
     ) async throws(LibvirtError) -> UInt64 {
         let label = TransferLabel(verb: "upload to", object: objectDescription, operation: "virStorageVolUpload")
         let reader: any TransferSource
+        var total = length
         do throws(LibvirtError) {
             try Self.checkChunkSize(chunkSize, label)
             reader = try await openSource(source)
@@ -72,14 +73,14 @@ extension StorageVolume {
                     code: .invalidArg, message: "the source has \(remaining) bytes, fewer than the \(length) asked for",
                     operation: label.operation)
             }
-            try await startUpload(on: stream, offset: offset, length: length ?? reader.remaining ?? 0)
+            total = length ?? reader.remaining
+            try await startUpload(on: stream, offset: offset, length: total ?? 0)
         } catch {
             try? await stream.abort()
-            throw label.failure(error, after: 0, of: length)
+            throw label.failure(error, after: 0, of: total)
         }
         return try await StreamTransfer.upload(
-            from: reader, to: stream, length: length ?? reader.remaining, chunkSize: chunkSize, label: label,
-            progress: progress)
+            from: reader, to: stream, length: total, chunkSize: chunkSize, label: label, progress: progress)
     }
 
     /// Reads `length` bytes of the volume (nil: to its end) from `offset` into memory:
@@ -108,7 +109,7 @@ extension StorageVolume {
         do {
             sink = try await FileSink.create(path: path, executor: connection.executor)
         } catch {
-            throw label.failure(error, after: 0, of: length)
+            throw label.failure(error, after: 0, of: length, streamAborted: false)
         }
         do {
             return try await download(into: sink, offset: offset, length: length, chunkSize: chunkSize, progress: progress)

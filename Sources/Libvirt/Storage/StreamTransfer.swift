@@ -35,10 +35,13 @@ struct TransferLabel: Sendable {
 
     /// The error a failed transfer throws: `cause` (code, domain, failed call kept) with a message
     /// that says what was being transferred and how far it got, about the volume.
-    func failure(_ cause: LibvirtError, after bytes: UInt64, of total: UInt64?) -> LibvirtError {
+    func failure(_ cause: LibvirtError, after bytes: UInt64, of total: UInt64?, streamAborted: Bool = true)
+        -> LibvirtError
+    {
         var error = cause
         let progress = total.map { "\(bytes) of \($0) bytes" } ?? "\(bytes) bytes"
-        error.message = "\(verb) \(object) failed after \(progress); the stream was aborted: \(cause.message)"
+        let aborted = streamAborted ? "; the stream was aborted" : ""
+        error.message = "\(verb) \(object) failed after \(progress)\(aborted): \(cause.message)"
         error.object = object
         return error
     }
