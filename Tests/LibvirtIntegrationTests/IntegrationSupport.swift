@@ -140,3 +140,9 @@ func testGuestXML(
         </domain>
         """
 }
+
+/// The parent of every suite that uses a real libvirtd. Serialized, so that no two of them run at
+/// once: they share the daemons, the host's two cores (TCG guests are CPU-bound) and, for the
+/// handle-leak test, this process's descriptor table.
+@Suite("Real libvirtd", .enabled(if: Integration.enabled), .serialized)
+struct RealDaemonTests {}

@@ -192,3 +192,44 @@ struct DomainTests {
 }
 
 private let VIR_DOMAIN_SHUTOFF_DESTROYED_CONSTANT: Int32 = 2
+
+@Suite("Handle ownership")
+struct HandleOwnershipTests {
+    @Test("domain, network and pool objects are freed when the last reference goes away")
+    func objectsAreFreed() async throws {
+        let connection = try await TestDriver.open()
+        weak var domain: Domain?
+        weak var network: Network?
+        weak var pool: StoragePool?
+        do {
+            let strongDomain = try await connection.domain(named: "test")
+            let strongNetwork = try await connection.network(named: "default")
+            let strongPool = try await connection.storagePool(named: "default-pool")
+            domain = strongDomain
+            network = strongNetwork
+            pool = strongPool
+            #expect(domain != nil && network != nil && pool != nil)
+        }
+        // The executor's thread may hold the last closure for a moment after resuming us.
+        for _ in 0..<100 where domain != nil || network != nil || pool != nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(domain == nil)
+        #expect(network == nil)
+        #expect(pool == nil)
+    }
+
+    @Test("a connection is released when nothing references it any more")
+    func connectionIsFreed() async throws {
+        weak var weakConnection: Connection?
+        do {
+            let connection = try await TestDriver.open()
+            weakConnection = connection
+            _ = try await connection.allDomains()
+        }
+        for _ in 0..<100 where weakConnection != nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(weakConnection == nil)
+    }
+}
