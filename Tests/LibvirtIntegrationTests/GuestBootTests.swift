@@ -87,6 +87,74 @@ extension RealDaemonTests {
             #expect(try await connection.domainIfPresent(named: name) == nil)
         }
 
+        @Test("the real QEMU guest agent: raw commands, vCPUs on/offlined in the guest, addresses")
+        func guestAgent() async throws {
+            let connection = try await Connection.open(Integration.systemURI)
+            defer { Task { await connection.close() } }
+            let name = Integration.uniqueName("agent")
+            let consoleLog = try Integration.workDirectory(name) + "/console.log"
+            do {
+                try await runAgentScenario(connection: connection, name: name, consoleLog: consoleLog)
+            } catch {
+                Issue.record("console of \(name):\n\(consoleText(consoleLog).suffix(2000))")
+                await removeDomain(named: name, on: connection)
+                throw error
+            }
+            await removeDomain(named: name, on: connection)
+        }
+
+        private func runAgentScenario(connection: Connection, name: String, consoleLog: String) async throws {
+            let domain = try await connection.defineDomain(
+                xml: testGuestXML(name: name, consoleLog: consoleLog, vcpus: 2, maxVCPUs: 2, guestAgent: true),
+                flags: .validate)
+            try await domain.start()
+            // The guest prints its READY marker only after qemu-ga is up.
+            _ = try await waitFor("console marker KINVM-TEST-GUEST-READY", timeout: .seconds(120)) {
+                let text = consoleText(consoleLog)
+                return (text.contains("KINVM-TEST-GUEST-READY") ? true : nil, String(text.suffix(300)))
+            }
+            #expect(consoleText(consoleLog).contains("KINVM-AGENT started"))
+
+            let pong = try await waitFor("guest-ping answered", timeout: .seconds(30)) {
+                do {
+                    return (try await domain.qemuAgentCommand(#"{"execute":"guest-ping"}"#, timeout: .seconds(5)), "")
+                } catch {
+                    return (nil, "\(error)")
+                }
+            }
+            #expect(pong == #"{"return":{}}"#)
+            let info = try await domain.qemuAgentCommand(#"{"execute":"guest-info"}"#)
+            #expect(info.contains("\"version\""))
+
+            // vCPUs on/offlined inside the guest through the agent (VIR_DOMAIN_VCPU_GUEST).
+            #expect(try await domain.vcpuCount(flags: .guest) == 2)
+            try await domain.setVCPUs(1, flags: .guest)
+            #expect(try await domain.vcpuCount(flags: .guest) == 1)
+            _ = try await waitFor("guest reports 1 online CPU", timeout: .seconds(30)) {
+                let value = lastConsoleValue("CPUS", in: consoleText(consoleLog))
+                return (value == "1" ? true : nil, "KINVM-CPUS \(value ?? "none")")
+            }
+            // The hypervisor still gives the guest 2 vCPUs; only the guest took one offline.
+            #expect(try await domain.vcpuCount(flags: .live) == 2)
+            try await domain.setVCPUs(2, flags: .guest)
+            #expect(try await domain.vcpuCount(flags: .guest) == 2)
+
+            // Addresses as the agent sees them: no NIC, but loopback.
+            let interfaces = try await domain.interfaceAddresses(source: .agent)
+            let loopback = try #require(interfaces.first { $0.name == "lo" })
+            #expect(loopback.addresses.contains { $0.address == "127.0.0.1" && $0.prefix == 8 && $0.family == .ipv4 })
+
+            // A command the agent does not know: a typed error, not a crash.
+            do {
+                _ = try await domain.qemuAgentCommand(#"{"execute":"kinvm-no-such-command"}"#)
+                Issue.record("an unknown agent command should fail")
+            } catch {
+                #expect(error.operation == "virDomainQemuAgentCommand")
+                #expect(error.message.contains("kinvm-no-such-command"))
+            }
+            try await domain.destroy()
+        }
+
         @Test("destroy reports a destroyed stop; QEMU driver errors are typed")
         func destroyAndErrors() async throws {
             let connection = try await Connection.open(Integration.systemURI)

@@ -101,10 +101,11 @@ func removeDomain(named name: String, on connection: Connection) async {
 }
 
 /// The XML of the test guest: direct kernel boot, serial console logged to a file, a virtio
-/// balloon, vCPU and memory ceilings for live resize, and optionally one NIC on a libvirt network.
+/// balloon, vCPU and memory ceilings for live resize, optionally one NIC on a libvirt network and
+/// the QEMU guest agent's virtio-serial channel (the initramfs runs the real qemu-ga).
 func testGuestXML(
     name: String, consoleLog: String, vcpus: Int = 1, maxVCPUs: Int = 2, memoryMiB: Int = 256,
-    maxMemoryMiB: Int = 256, network: String? = nil, mac: String? = nil
+    maxMemoryMiB: Int = 256, network: String? = nil, mac: String? = nil, guestAgent: Bool = false
 ) -> String {
     var cmdline = "console=ttyS0 panic=-1"
     if network != nil { cmdline += " kinvm.dhcp=1" }
@@ -136,6 +137,7 @@ func testGuestXML(
             <console type='file'><source path='\(consoleLog)'/><target type='serial' port='0'/></console>
             <memballoon model='virtio'><stats period='1'/></memballoon>
             \(interface)
+            \(guestAgent ? "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>" : "")
           </devices>
         </domain>
         """
