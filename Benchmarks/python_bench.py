@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """libvirt-python counterpart of Benchmarks/libvirt-c-bench (impl "python").
 
-    /usr/bin/python3 python_bench.py cycles [--seconds S] [--warmup N]
+    /usr/bin/python3 python_bench.py cycles [--seconds S | --count C] [--warmup N]
     /usr/bin/python3 python_bench.py list HOSTFILE [--repeat R]
 
 Run it with Debian's /usr/bin/python3, which has python3-libvirt; a pyenv or
@@ -37,7 +37,7 @@ def one_cycle(conn):
     # The virDomainFree happens when `dom` is dropped (refcount reaches zero).
 
 
-def run_cycles(seconds, warmup):
+def run_cycles(seconds, warmup, count=0):
     conn = libvirt.open("test:///default")
     for _ in range(warmup):
         one_cycle(conn)
@@ -45,7 +45,12 @@ def run_cycles(seconds, warmup):
     clock = time.perf_counter
     start = clock()
     deadline = start + seconds
-    while True:
+    # --count: exactly that many cycles (for instruction counting under callgrind).
+    for _ in range(count):
+        one_cycle(conn)
+        cycles += 1
+    end = clock()
+    while count == 0:
         # Same batching as the C program: read the clock every 16 cycles.
         for _ in range(16):
             one_cycle(conn)
@@ -94,6 +99,7 @@ def main():
     cyc = sub.add_parser("cycles", help="define/start/setVCPUs/destroy/undefine on test:///default")
     cyc.add_argument("--seconds", type=float, default=3.0)
     cyc.add_argument("--warmup", type=int, default=500)
+    cyc.add_argument("--count", type=int, default=0)
     lst = sub.add_parser("list", help="list all domains of a host file with full info")
     lst.add_argument("hostfile")
     lst.add_argument("--repeat", type=int, default=20)
@@ -105,7 +111,7 @@ def main():
         if args.benchmark == "cycles":
             if args.seconds <= 0 or args.warmup < 0:
                 parser.error("--seconds must be > 0 and --warmup >= 0")
-            result = run_cycles(args.seconds, args.warmup)
+            result = run_cycles(args.seconds, args.warmup, args.count)
         else:
             if args.repeat < 1:
                 parser.error("--repeat must be >= 1")

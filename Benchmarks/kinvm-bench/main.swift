@@ -1,7 +1,7 @@
 // The Swift side of the binding benchmarks (see Benchmarks/README.md). Prints one JSON line per
 // measurement, in the same form as libvirt-c-bench and python_bench.py.
 //
-//   kinvm-bench cycles [--seconds S] [--warmup N]
+//   kinvm-bench cycles [--seconds S | --count C] [--warmup N] [--variant swift|swift-hop]
 //   kinvm-bench list HOSTFILE [--repeat R]
 //
 // Each benchmark runs twice: "swift" runs the loop inside
@@ -24,10 +24,15 @@ func cycle(_ connection: Connection) async throws {
     try await domain.undefine()
 }
 
-func measureCycles(_ connection: Connection, seconds: Double, warmup: Int) async throws -> (Int, Double) {
+func measureCycles(_ connection: Connection, seconds: Double, warmup: Int, count: Int) async throws -> (Int, Double) {
     for _ in 0..<warmup { try await cycle(connection) }
     let clock = ContinuousClock()
     let start = clock.now
+    if count > 0 {  // exactly that many cycles, for instruction counting under callgrind
+        for _ in 0..<count { try await cycle(connection) }
+        let elapsed = clock.now - start
+        return (count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
     let limit = Duration.milliseconds(Int(seconds * 1000))
     var cycles = 0
     while clock.now - start < limit {
@@ -79,14 +84,16 @@ do {
     case "cycles":
         let seconds = option("--seconds", in: arguments).flatMap(Double.init) ?? 3
         let warmup = option("--warmup", in: arguments).flatMap(Int.init) ?? 500
+        let count = option("--count", in: arguments).flatMap(Int.init) ?? 0
+        let variant = option("--variant", in: arguments)
         let connection = try await Connection.open("test:///default")
-        for (impl, pinned) in [("swift", true), ("swift-hop", false)] {
+        for (impl, pinned) in [("swift", true), ("swift-hop", false)] where variant == nil || variant == impl {
             let (cycles, elapsed) =
                 pinned
                 ? try await withTaskExecutorPreference(connection.executor) {
-                    try await measureCycles(connection, seconds: seconds, warmup: warmup)
+                    try await measureCycles(connection, seconds: seconds, warmup: warmup, count: count)
                 }
-                : try await measureCycles(connection, seconds: seconds, warmup: warmup)
+                : try await measureCycles(connection, seconds: seconds, warmup: warmup, count: count)
             print(json([
                 ("impl", "\"\(impl)\""), ("benchmark", "\"cycles\""), ("cycles", "\(cycles)"),
                 ("seconds", String(format: "%.3f", elapsed)),
@@ -111,7 +118,7 @@ do {
             ]))
         }
     default:
-        FileHandle.standardError.write(Data("usage: kinvm-bench cycles [--seconds S] [--warmup N] | list HOSTFILE [--repeat R]\n".utf8))
+        FileHandle.standardError.write(Data("usage: kinvm-bench cycles [--seconds S | --count C] [--warmup N] [--variant V] | list HOSTFILE [--repeat R]\n".utf8))
         exit(2)
     }
 } catch {

@@ -1,7 +1,7 @@
 /*
  * libvirt-c-bench: the raw-C baseline for the kinvm benchmarks.
  *
- *   libvirt-c-bench cycles [--seconds S] [--warmup N]
+ *   libvirt-c-bench cycles [--seconds S | --count C] [--warmup N]
  *       On test:///default, repeat define -> start -> setVCPUs(2, live)
  *       -> destroy -> undefine (-> free) for S seconds (default 3) after N
  *       warm-up cycles (default 500). Prints one JSON line:
@@ -54,7 +54,7 @@ static void die(const char *what)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: libvirt-c-bench cycles [--seconds S] [--warmup N]\n"
+            "usage: libvirt-c-bench cycles [--seconds S | --count C] [--warmup N]\n"
             "       libvirt-c-bench list HOSTFILE [--repeat R]\n");
     exit(2);
 }
@@ -108,7 +108,7 @@ static void one_cycle(virConnectPtr conn)
         die("virDomainFree");
 }
 
-static int run_cycles(double seconds, long warmup)
+static int run_cycles(double seconds, long warmup, long count)
 {
     virConnectPtr conn = virConnectOpen("test:///default");
     if (!conn)
@@ -122,7 +122,11 @@ static int run_cycles(double seconds, long warmup)
     double start = now_seconds();
     double deadline = start + seconds;
     double end;
-    for (;;) {
+    /* --count: exactly that many cycles (for instruction counting under callgrind). */
+    for (; count > 0 && cycles < count; cycles++)
+        one_cycle(conn);
+    end = now_seconds();
+    for (; count == 0;) {
         for (int i = 0; i < 16; i++)
             one_cycle(conn);
         cycles += 16;
@@ -234,15 +238,18 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "cycles") == 0) {
         double seconds = 3.0;
         long warmup = 500;
+        long count = 0;
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
                 seconds = parse_double(argv[++i], "--seconds");
             else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc)
                 warmup = parse_long(argv[++i], "--warmup", 0);
+            else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+                count = parse_long(argv[++i], "--count", 1);
             else
                 usage();
         }
-        return run_cycles(seconds, warmup);
+        return run_cycles(seconds, warmup, count);
     }
     if (strcmp(argv[1], "list") == 0) {
         const char *hostfile = NULL;
