@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Libvirt", targets: ["Libvirt"]),
+        .library(name: "LibXML2", targets: ["LibXML2"]),
         .executable(name: "kinvm", targets: ["kinvm"]),
     ],
     dependencies: [
@@ -29,11 +30,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The libxml2 C API (apt: libxml2-dev). Only `LibXML2` imports it.
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // A safe document API over libxml2: parse, edit, serialize, XPath, RelaxNG validation.
+        .target(name: "LibXML2", dependencies: ["CLibXML2"]),
+        // Domain specs applied to libvirt XML templates; validation against libvirt's schemas.
+        .target(name: "DomainTemplates", dependencies: ["LibXML2"]),
         // The command-line tool.
         .executableTarget(
             name: "kinvm",
             dependencies: [
                 "Libvirt",
+                "DomainTemplates",
+                "LibXML2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -53,6 +62,12 @@ let package = Package(
             name: "LibvirtTests",
             dependencies: ["Libvirt"]
         ),
+        .testTarget(name: "LibXML2Tests", dependencies: ["LibXML2"]),
+        .testTarget(
+            name: "DomainTemplatesTests",
+            dependencies: ["DomainTemplates", "LibXML2"],
+            exclude: ["Golden"]
+        ),
         // Runs the real kinvm binary and tests its pure parts.
         .testTarget(
             name: "KinvmCLITests",
@@ -61,7 +76,7 @@ let package = Package(
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(
             name: "LibvirtIntegrationTests",
-            dependencies: ["Libvirt"]
+            dependencies: ["Libvirt", "DomainTemplates", "LibXML2"]
         ),
     ]
 )

@@ -19,6 +19,10 @@ struct CLIRunner {
         return directory.appendingPathComponent("kinvm")
     }
 
+    /// The repository this test file belongs to.
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary

@@ -1,0 +1,94 @@
+/// What kinvm sets on a domain template: the fields it owns. Everything else in a template is
+/// the user's and is kept exactly as written.
+public struct DomainSpec: Sendable, Hashable, Codable {
+    /// The domain's name; also the guest's host name and Kubernetes node name, so it must be a
+    /// DNS label (see ``DomainSpec/validate()``).
+    public var name: String
+    /// The domain's UUID (canonical lower-case form); nil keeps the template's, or lets libvirt pick.
+    public var uuid: String?
+    public var virtType: VirtType
+    public var vcpus: Int
+    /// The vCPU ceiling for live hot-plug; nil means the same as `vcpus`.
+    public var maxVCPUs: Int?
+    public var memory: ByteSize
+    /// The memory ceiling for live ballooning; nil means the same as `memory`.
+    public var maxMemory: ByteSize?
+    /// Disks kinvm manages, in order: the root disk first. Each replaces the template disk with
+    /// the matching role alias, or is added after the last managed disk.
+    public var disks: [DiskSpec]
+    /// The NoCloud seed disk, or nil to remove the template's seed disk.
+    public var seed: VolumeRef?
+    public var nics: [NICSpec]
+    /// Where the first serial console logs to; nil keeps the template's setting.
+    public var consoleLog: String?
+    /// kinvm's metadata, or nil to leave none.
+    public var metadata: KinvmMetadata?
+
+    public init(
+        name: String, uuid: String? = nil, virtType: VirtType = .kvm, vcpus: Int, maxVCPUs: Int? = nil,
+        memory: ByteSize, maxMemory: ByteSize? = nil, disks: [DiskSpec] = [], seed: VolumeRef? = nil,
+        nics: [NICSpec] = [], consoleLog: String? = nil, metadata: KinvmMetadata? = nil
+    ) {
+        self.name = name
+        self.uuid = uuid
+        self.virtType = virtType
+        self.vcpus = vcpus
+        self.maxVCPUs = maxVCPUs
+        self.memory = memory
+        self.maxMemory = maxMemory
+        self.disks = disks
+        self.seed = seed
+        self.nics = nics
+        self.consoleLog = consoleLog
+        self.metadata = metadata
+    }
+
+    /// The hypervisor: `kvm` on real lab hosts, `qemu` (TCG) where KVM does not work.
+    public enum VirtType: String, Sendable, Hashable, Codable, CaseIterable {
+        case kvm, qemu
+    }
+
+    public var effectiveMaxVCPUs: Int { maxVCPUs ?? vcpus }
+    public var effectiveMaxMemory: ByteSize { maxMemory ?? memory }
+}
+
+/// A storage volume, by pool and name, so that a spec means the same on a remote host.
+public struct VolumeRef: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var pool: String
+    public var volume: String
+
+    public init(pool: String, volume: String) {
+        self.pool = pool
+        self.volume = volume
+    }
+
+    public var description: String { "\(pool)/\(volume)" }
+}
+
+/// A disk kinvm manages.
+public struct DiskSpec: Sendable, Hashable, Codable {
+    public var volume: VolumeRef
+    /// The image format libvirt should read it as: `qcow2` or `raw`.
+    public var format: String
+
+    public init(volume: VolumeRef, format: String = "qcow2") {
+        self.volume = volume
+        self.format = format
+    }
+}
+
+/// A network interface kinvm manages.
+public struct NICSpec: Sendable, Hashable, Codable {
+    /// The libvirt network it joins.
+    public var network: String
+    /// Its MAC address (lower-case, colon-separated); nil lets libvirt pick one.
+    public var mac: String?
+    /// The device model, e.g. `virtio`.
+    public var model: String
+
+    public init(network: String, mac: String? = nil, model: String = "virtio") {
+        self.network = network
+        self.mac = mac
+        self.model = model
+    }
+}

@@ -1,0 +1,40 @@
+/// kinvm's own record on a domain, kept in the domain's `<metadata>` under kinvm's XML namespace:
+///
+///     <kinvm:instance xmlns:kinvm="https://kinvm.dev/xmlns/kinvm/1" owner="kinvm" cluster="lab"
+///                     role="worker" pool="workers" created="2026-11-29T05:00:00Z" ttl="3600"/>
+///
+/// The owner marker is how destructive commands recognise objects kinvm created.
+public struct KinvmMetadata: Sendable, Hashable, Codable {
+    /// The namespace of kinvm's metadata elements.
+    public static let namespace = "https://kinvm.dev/xmlns/kinvm/1"
+    /// The prefix kinvm writes them with.
+    public static let prefix = "kinvm"
+    /// The element's local name.
+    public static let elementName = "instance"
+    /// The owner marker every kinvm object carries.
+    public static let owner = "kinvm"
+
+    public var cluster: String?
+    public var role: String?
+    public var pool: String?
+    /// Creation time, RFC 3339 in UTC (e.g. `2026-11-29T05:00:00Z`).
+    public var created: String?
+    /// Seconds after creation when `kinvm gc` may delete the object; nil means never.
+    public var ttlSeconds: Int?
+
+    public init(cluster: String? = nil, role: String? = nil, pool: String? = nil, created: String? = nil, ttlSeconds: Int? = nil) {
+        self.cluster = cluster
+        self.role = role
+        self.pool = pool
+        self.created = created
+        self.ttlSeconds = ttlSeconds
+    }
+
+    /// The element's attributes, in the order kinvm writes them; absent values are left out.
+    var attributes: [(String, String)] {
+        [
+            ("owner", Self.owner), ("cluster", cluster), ("role", role), ("pool", pool), ("created", created),
+            ("ttl", ttlSeconds.map(String.init)),
+        ].compactMap { key, value in value.map { (key, $0) } }
+    }
+}
