@@ -38,7 +38,8 @@ final class XMLErrorCollector {
     }
 
     /// The structured error handler (`xmlStructuredErrorFunc`) that records into the collector passed
-    /// as context. Also installed on XPath contexts and RelaxNG parser and validation contexts.
+    /// as context. Also installed on RelaxNG parser and validation contexts
+    /// (`xmlRelaxNGSetParserStructuredErrors`, `xmlRelaxNGSetValidStructuredErrors`).
     static let handler: xmlStructuredErrorFunc = { context, error in
         guard let context, let error else { return }
         Unmanaged<XMLErrorCollector>.fromOpaque(context).takeUnretainedValue().record(error.pointee)

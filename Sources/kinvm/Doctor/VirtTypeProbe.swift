@@ -1,5 +1,5 @@
 import Foundation
-import FoundationXML
+import LibXML2
 import Libvirt
 
 /// Finds out which virt types really boot a guest on a host.
@@ -19,10 +19,13 @@ struct VirtTypeProbe: Sendable {
 
     /// The virt types the host capabilities list for x86_64 HVM guests (`kvm`, `qemu`, …).
     static func advertisedTypes(capabilitiesXML: String, arch: String) throws -> [String] {
-        let document = try XMLDocument(xmlString: capabilitiesXML)
-        let nodes = try document.nodes(forXPath: "/capabilities/guest[os_type='hvm']/arch[@name='\(arch)']/domain/@type")
+        let document = try XMLDocument(parsing: capabilitiesXML, source: "host capabilities")
         var seen: [String] = []
-        for value in nodes.compactMap(\.stringValue) where !seen.contains(value) { seen.append(value) }
+        for guest in try document.select("/capabilities/guest[os_type='hvm']/arch") where guest.attribute("name") == arch {
+            for domain in guest.children(named: "domain") {
+                if let type = domain.attribute("type"), !seen.contains(type) { seen.append(type) }
+            }
+        }
         return seen
     }
 
@@ -39,8 +42,10 @@ struct VirtTypeProbe: Sendable {
             domain = try await connection.createTransientDomain(
                 xml: Self.domainXML(name: name, type: type, kernel: kernel, initrd: initrd, consoleLog: consoleLog),
                 flags: .autoDestroy)
-        } catch {
+        } catch let error as LibvirtError {
             return VirtTypeResult(type: type, advertised: true, boots: false, bootSeconds: nil, detail: "start failed: \(error.message)")
+        } catch {
+            return VirtTypeResult(type: type, advertised: true, boots: false, bootSeconds: nil, detail: "cannot build the probe: \(error)")
         }
         let result = await watch(domain, type: type, consoleLog: consoleLog, clock: clock, start: start)
         try? await domain.destroy()
@@ -78,38 +83,27 @@ struct VirtTypeProbe: Sendable {
     }
 
     /// The probe guest's XML, built as a document so every value is escaped.
-    static func domainXML(name: String, type: String, kernel: String, initrd: String, consoleLog: String) -> String {
-        func element(_ name: String, _ text: String? = nil, _ attributes: [String: String] = [:], _ children: [XMLElement] = [])
-            -> XMLElement
-        {
-            let node = XMLElement(name: name, stringValue: text)
-            for (key, value) in attributes.sorted(by: { $0.key < $1.key }) {
-                node.addAttribute(XMLNode.attribute(withName: key, stringValue: value) as! XMLNode)
-            }
-            children.forEach(node.addChild)
-            return node
-        }
-        var features = [element("acpi")]
+    static func domainXML(name: String, type: String, kernel: String, initrd: String, consoleLog: String) throws -> String {
+        let document = XMLDocument(rootName: "domain")
+        let domain = document.root
+        try domain.setAttribute("type", type)
+        try domain.appendChild("name", text: name)
+        try domain.appendChild("memory", text: "192", attributes: [("unit", "MiB")])
+        try domain.appendChild("vcpu", text: "1")
+        let os = try domain.appendChild("os")
+        try os.appendChild("type", text: "hvm", attributes: [("arch", "x86_64"), ("machine", "pc")])
+        try os.appendChild("kernel", text: kernel)
+        try os.appendChild("initrd", text: initrd)
+        try os.appendChild("cmdline", text: "console=ttyS0 panic=-1")
+        let features = try domain.appendChild("features")
+        try features.appendChild("acpi")
         if type == "qemu" {
-            features.append(element("tcg", nil, [:], [element("tb-cache", "64", ["unit": "MiB"])]))
+            try features.appendChild("tcg").appendChild("tb-cache", text: "64", attributes: [("unit", "MiB")])
         }
-        let root = element("domain", nil, ["type": type], [
-            element("name", name),
-            element("memory", "192", ["unit": "MiB"]),
-            element("vcpu", "1"),
-            element("os", nil, [:], [
-                element("type", "hvm", ["arch": "x86_64", "machine": "pc"]),
-                element("kernel", kernel),
-                element("initrd", initrd),
-                element("cmdline", "console=ttyS0 panic=-1"),
-            ]),
-            element("features", nil, [:], features),
-            element("on_crash", "destroy"),
-            element("devices", nil, [:], [
-                element("serial", nil, ["type": "file"], [element("source", nil, ["path": consoleLog])]),
-                element("memballoon", nil, ["model": "none"]),
-            ]),
-        ])
-        return XMLDocument(rootElement: root).xmlString
+        try domain.appendChild("on_crash", text: "destroy")
+        let devices = try domain.appendChild("devices")
+        try devices.appendChild("serial", attributes: [("type", "file")]).appendChild("source", attributes: [("path", consoleLog)])
+        try devices.appendChild("memballoon", attributes: [("model", "none")])
+        return document.serialized()
     }
 }
