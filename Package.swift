@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Libvirt", targets: ["Libvirt"]),
         .library(name: "LibXML2", targets: ["LibXML2"]),
+        .library(name: "CloudInit", targets: ["CloudInit"]),
         .executable(name: "kinvm", targets: ["kinvm"]),
     ],
     dependencies: [
@@ -36,6 +37,8 @@ let package = Package(
         .target(name: "LibXML2", dependencies: ["CLibXML2"]),
         // Domain specs applied to libvirt XML templates; validation against libvirt's schemas.
         .target(name: "DomainTemplates", dependencies: ["LibXML2"]),
+        // NoCloud seeds for cloud-init: meta-data, cloud-config, network-config, and the ISO 9660 image.
+        .target(name: "CloudInit", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The command-line tool.
         .executableTarget(
             name: "kinvm",
@@ -63,6 +66,7 @@ let package = Package(
             dependencies: ["Libvirt"]
         ),
         .testTarget(name: "LibXML2Tests", dependencies: ["LibXML2"]),
+        .testTarget(name: "CloudInitTests", dependencies: ["CloudInit"]),
         .testTarget(
             name: "DomainTemplatesTests",
             dependencies: ["DomainTemplates", "LibXML2"],

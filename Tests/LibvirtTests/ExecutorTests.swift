@@ -4,6 +4,12 @@ import Testing
 
 @testable import Libvirt
 
+private final class Counter: Sendable {
+    private let storage = Mutex(0)
+    func increment() { storage.withLock { $0 += 1 } }
+    var value: Int { storage.withLock { $0 } }
+}
+
 private final class Recorder: Sendable {
     private let storage = Mutex<[Int]>([])
     func append(_ value: Int) { storage.withLock { $0.append(value) } }
@@ -47,21 +53,44 @@ struct ExecutorTests {
     @Test("blocking work does not starve the cooperative pool")
     func noStarvation() async throws {
         let executor = LibvirtExecutor(maxThreads: 16)
-        // Sixteen calls that each block their thread for 500 ms. Run on the cooperative pool (one
-        // thread per core, 2 here), they would hold it for 4 s; on the executor, ordinary tasks
-        // keep running meanwhile. The bounds leave room for other tests running in parallel.
-        let clock = ContinuousClock()
-        let start = clock.now
-        async let blocked: Void = withTaskGroup(of: Void.self) { group in
-            for _ in 0..<16 {
-                group.addTask { _ = try? await executor.run { usleep(500_000); return .success(()) } }
+        let gate = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let entered = Counter()
+        let watchdogFired = Counter()
+        // A plain thread, independent of Swift's pool, opens the gate after 20 s if the test has
+        // not finished by then: should the calls below block the cooperative pool, the test then
+        // fails instead of hanging.
+        Thread.detachNewThread {
+            if finished.wait(timeout: .now() + 20) == .timedOut {
+                watchdogFired.increment()
+                for _ in 0..<16 { gate.signal() }
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
-        let quick = await Task.detached { clock.now - start }.value
-        await blocked
-        #expect(quick < .milliseconds(1500))
-        #expect(clock.now - start < .seconds(3))
+        // Sixteen calls that block their thread until the gate opens: far more than the
+        // cooperative pool has threads (one per core).
+        let blocked = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        _ = try? await executor.run {
+                            entered.increment()
+                            gate.wait()
+                            return .success(())
+                        }
+                    }
+                }
+            }
+        }
+        while entered.value < 16, watchdogFired.value == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // All sixteen are blocked inside "libvirt calls"; an ordinary task must still run.
+        let ran = await Task.detached { true }.value
+        let starved = watchdogFired.value > 0
+        finished.signal()
+        if !starved { for _ in 0..<16 { gate.signal() } }
+        await blocked.value
+        #expect(ran && !starved, "cooperative tasks could not run while libvirt calls were blocked")
     }
 
     @Test("errors come back typed")
