@@ -61,7 +61,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 phase "setup host"
-"$here/setup-host.sh"
+# Independent ISO 9660 / YAML readers for the CloudInit tests (tests only, never at run time).
+"$here/setup-host.sh" genisoimage xorriso libarchive-tools p7zip-full python3-yaml
 
 phase "system libvirtd"
 "$here/libvirtd.sh" start
