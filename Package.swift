@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The libvirt C API (apt: libvirt-dev). Only `Libvirt` imports it.
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "DomainTemplates", dependencies: ["LibXML2"]),
         // NoCloud seeds for cloud-init: meta-data, cloud-config, network-config, and the ISO 9660 image.
         .target(name: "CloudInit", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Provisioning: base images in storage pools (import, list, delete), guests from specs.
+        .target(name: "Provisioner", dependencies: ["Libvirt", "DomainTemplates", "CloudInit", "LibXML2", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
         // The command-line tool.
         .executableTarget(
             name: "kinvm",
@@ -46,8 +49,10 @@ let package = Package(
                 "Libvirt",
                 "DomainTemplates",
                 "LibXML2",
+                "Provisioner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmarks: programs that print measurements (see Benchmarks/README.md).
@@ -67,6 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "LibXML2Tests", dependencies: ["LibXML2"]),
         .testTarget(name: "CloudInitTests", dependencies: ["CloudInit"]),
+        .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt"]),
         .testTarget(
             name: "DomainTemplatesTests",
             dependencies: ["DomainTemplates", "LibXML2"],
@@ -80,7 +86,7 @@ let package = Package(
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(
             name: "LibvirtIntegrationTests",
-            dependencies: ["Libvirt", "DomainTemplates", "LibXML2"]
+            dependencies: ["Libvirt", "DomainTemplates", "LibXML2", "CloudInit", "Provisioner"]
         ),
     ]
 )

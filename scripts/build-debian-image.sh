@@ -316,13 +316,27 @@ total_start=$(now)
 work=$(mktemp -d "$CACHE/.$IMAGE_NAME.build.XXXXXX")
 cleanup() { rm -rf --one-file-system "$work"; }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Stage 2 runs in its own process group: a signal to this script stops debootstrap/apt
+# at once (and only them), before the work directory is removed.
+stage2_pid=
+on_signal() {
+    if [ -n "$stage2_pid" ]; then
+        kill -TERM -- "-$stage2_pid" 2>/dev/null || true
+        wait "$stage2_pid" 2>/dev/null || true
+    fi
+    exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 rootfs=$work/rootfs
+set -m
 KINVM_MIRROR=$MIRROR KINVM_SECURITY_MIRROR=$SECURITY_MIRROR \
-    unshare --mount --propagation private -- "$0" --internal-rootfs "$rootfs" \
-    || die "building the root filesystem failed"
+    unshare --mount --propagation private -- "$BASH" "$0" --internal-rootfs "$rootfs" </dev/null &
+stage2_pid=$!
+set +m
+wait "$stage2_pid" || die "building the root filesystem failed"
+stage2_pid=
 
 # Anything still mounted under the work dir would mean stage 2 escaped its namespace.
 if findmnt -rn -o TARGET | grep -qF "$work/"; then

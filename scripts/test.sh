@@ -61,8 +61,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 phase "setup host"
-# Independent ISO 9660 / YAML readers for the CloudInit tests (tests only, never at run time).
-"$here/setup-host.sh" genisoimage xorriso libarchive-tools p7zip-full python3-yaml
+# Tests only: independent ISO 9660 / YAML readers for the CloudInit tests, and debootstrap for
+# the Debian guest image.
+"$here/setup-host.sh" genisoimage xorriso libarchive-tools p7zip-full python3-yaml debootstrap
 
 phase "system libvirtd"
 "$here/libvirtd.sh" start
@@ -81,6 +82,14 @@ guest_env=${KINVM_CACHE:-/var/cache/kinvm}/test-guest/ENV
 if [ ! -r "${KINVM_TEST_KERNEL:-}" ] || [ ! -r "${KINVM_TEST_INITRD:-}" ]; then
     die "$guest_env does not name a readable kernel and initrd"
 fi
+
+phase "Debian guest image"
+"$here/build-debian-image.sh"
+debian_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12/ENV
+[ -r "$debian_env" ] || die "build-debian-image.sh left no $debian_env"
+# shellcheck disable=SC1090
+. "$debian_env"
+export KINVM_DEBIAN_IMAGE KINVM_DEBIAN_KERNEL KINVM_DEBIAN_INITRD KINVM_DEBIAN_CMDLINE
 
 phase "swift build --build-tests"
 swift build --build-tests
