@@ -77,13 +77,11 @@ extension RealDaemonTests {
                 ((try? await domain.qemuAgentCommand(#"{"execute":"guest-ping"}"#)), "no answer")
             }
             #expect(pong == #"{"return":{}}"#)
-            // Both managed disks reached the guest as virtio disks (vda root, vdb seed) and the
-            // 64 MiB TCG translation cache is in place.
+            // Both managed disks reached the guest as virtio disks (vda root, vdb seed); with room
+            // for vCPU hot-plug there is no small TCG cache (QEMU 7.2 aborts hot-plug with one).
             let live = try XMLDocument(parsing: try await domain.xml())
             #expect(try live.select("/domain/devices/disk/alias[starts-with(@name, 'ua-kinvm-')]").count == 2)
-            let cache = try live.evaluateString("string(/domain/features/tcg/tb-cache)")
-                + live.evaluateString("string(/domain/features/tcg/tb-cache/@unit)")
-            #expect(try ByteSize(parsing: cache) == .mebibytes(64), "tb-cache \(cache)")
+            #expect(try live.select("/domain/features/tcg/tb-cache").isEmpty)
             // The ceilings allow live growth.
             try await domain.setVCPUs(2, flags: .live)
             try await domain.setMemory(kibibytes: 256 * 1024, flags: .live)

@@ -20,7 +20,7 @@ public enum DomainRenderer {
         guard let devices = domain.firstChild(named: "devices") else { throw .noDevices(source: source) }
         do {
             try applyIdentity(spec, to: domain)
-            try applyAccelerator(spec.virtType, to: domain)
+            try applyAccelerator(spec, to: domain)
             try applySizes(spec, to: domain)
             try applyDisks(spec, devices: devices)
             try applySeed(spec.seed, devices: devices)
@@ -38,16 +38,30 @@ public enum DomainRenderer {
         if let uuid = spec.uuid { try domain.child("uuid").setText(uuid.lowercased()) }
     }
 
-    /// TCG guests get a 64 MiB translation cache unless the template sets one (QEMU's default
-    /// makes each guest ~1 GB larger); KVM guests must not have `<tcg>` at all.
-    static func applyAccelerator(_ virtType: DomainSpec.VirtType, to domain: XMLElement) throws(XMLError) {
-        switch virtType {
+    /// The TCG translation cache. QEMU's default (1 GiB) makes each TCG guest about 1 GB larger;
+    /// 64 MiB costs no speed. But QEMU 7.2 aborts (`tcg_region_initial_alloc__locked: assertion
+    /// failed`) when a vCPU is hot-plugged while every region of a small, full cache is taken,
+    /// which happened within minutes in a booted Debian guest. So the small cache is set only
+    /// when the spec leaves no room for vCPU hot-plug; a cache the template sets itself is kept.
+    /// KVM guests must not have `<tcg>` at all.
+    static func applyAccelerator(_ spec: DomainSpec, to domain: XMLElement) throws(XMLError) {
+        let features = domain.firstChild(named: "features")
+        switch spec.virtType {
         case .kvm:
-            domain.firstChild(named: "features")?.removeChildren(named: "tcg")
+            features?.removeChildren(named: "tcg")
         case .qemu:
-            let tcg = domain.child("features").child("tcg")
-            guard tcg.firstChild(named: "tb-cache") == nil else { return }
-            let cache = tcg.child("tb-cache")
+            let ownCache = features?.firstChild(named: "tcg")?.firstChild(named: "tb-cache")
+            let kinvmSet = ownCache.map { $0.attribute("unit") == "MiB" && $0.text == "64" } ?? false
+            if spec.vcpus < spec.effectiveMaxVCPUs {
+                // Hot-plug possible: drop kinvm's small cache (from an earlier render), keep a user's.
+                if kinvmSet, let tcg = features?.firstChild(named: "tcg") {
+                    tcg.removeChildren(named: "tb-cache")
+                    if tcg.children.isEmpty { tcg.remove() }
+                }
+                return
+            }
+            guard ownCache == nil else { return }
+            let cache = domain.child("features").child("tcg").child("tb-cache")
             try cache.setAttribute("unit", "MiB")
             try cache.setText("64")
         }
