@@ -25,17 +25,17 @@ extension RealDaemonTests {
             defer { Task { await connection.close() } }
             let name = Integration.uniqueName("debian")
             let directory = try Integration.workDirectory(name)
-            let pool = try await TemplateBootTests.makePool("\(name)-pool", path: "\(directory)/pool", on: connection)
+            let pool = try await makeScratchPool("\(name)-pool", path: "\(directory)/pool", on: connection)
             do {
                 try await scenario(name: name, directory: directory, pool: pool, connection: connection)
             } catch {
                 Issue.record("console of \(name):\n\(consoleText("\(directory)/console.log").suffix(3000))")
                 await removeDomain(named: name, on: connection)
-                await TemplateBootTests.removePool(pool)
+                await removeScratchPool(pool)
                 throw error
             }
             await removeDomain(named: name, on: connection)
-            await TemplateBootTests.removePool(pool)
+            await removeScratchPool(pool)
         }
 
         private func scenario(name: String, directory: String, pool: StoragePool, connection: Connection) async throws {

@@ -12,7 +12,8 @@ extension RealDaemonTests {
     struct ImageIntegrationTests {
         @Test("import a qcow2 and a raw image with checksums; list shows format, virtual size and bytes")
         func importAndList() async throws {
-            try await withScratchPool("img") { connection, pool, directory in
+            try await withScratchPool("img") { connection, scratch, directory in
+                let pool = scratch.name
                 let store = ImageStore(connection: connection)
                 let qcow2 = "\(directory)/../\(pool)-base.qcow2"
                 try run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", qcow2, "64M"])
@@ -62,7 +63,8 @@ extension RealDaemonTests {
 
         @Test("an overlay used by a domain makes delete refuse and name both; after undefine, delete works")
         func deleteRefusedWhileInUse() async throws {
-            try await withScratchPool("use") { connection, pool, directory in
+            try await withScratchPool("use") { connection, scratch, directory in
+                let pool = scratch.name
                 let store = ImageStore(connection: connection)
                 let qcow2 = "\(directory)/../\(pool)-base.qcow2"
                 try run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", qcow2, "64M"])
@@ -98,7 +100,8 @@ extension RealDaemonTests {
 
         @Test("truncated, garbage and compressed files are refused and leave nothing behind")
         func refusedFiles() async throws {
-            try await withScratchPool("bad") { connection, pool, directory in
+            try await withScratchPool("bad") { connection, scratch, directory in
+                let pool = scratch.name
                 let store = ImageStore(connection: connection)
                 let qcow2 = "\(directory)/../\(pool)-full.qcow2"
                 try run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", qcow2, "64M"])
@@ -160,14 +163,6 @@ extension RealDaemonTests {
             return String(text.prefix(64))
         }
 
-        private func poolXML(name: String, path: String) throws -> String {
-            let document = XMLDocument(rootName: "pool")
-            try document.root.setAttribute("type", "dir")
-            try document.root.appendChild("name", text: name)
-            try document.root.appendChild("target").appendChild("path", text: path)
-            return document.serialized()
-        }
-
         private func overlayXML(name: String, backing: String) throws -> String {
             let document = XMLDocument(rootName: "volume")
             try document.root.appendChild("name", text: name)
@@ -192,36 +187,6 @@ extension RealDaemonTests {
             try disk.appendChild("source", attributes: [("pool", pool), ("volume", volume)])
             try disk.appendChild("target", attributes: [("dev", "vda"), ("bus", "virtio")])
             return document.serialized()
-        }
-
-        /// Runs `body` with the name of an active dir pool on a fresh directory under the
-        /// integration work dir, then deletes its volumes, the pool and the directory, also when
-        /// `body` throws.
-        private func withScratchPool(
-            _ label: String, _ body: (Connection, String, String) async throws -> Void
-        ) async throws {
-            let connection = try await Connection.open(Integration.systemURI)
-            let name = Integration.uniqueName(label)
-            let directory = try Integration.workDirectory(name)
-            var failure: (any Error)?
-            do {
-                let pool = try await connection.defineStoragePool(xml: try poolXML(name: name, path: directory), flags: .validate)
-                try await pool.build()
-                try await pool.start()
-                try await body(connection, name, directory)
-            } catch {
-                failure = error
-            }
-            if let pool = try? await connection.storagePoolIfPresent(named: name) {
-                for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
-                if (try? await pool.isActive()) == true { try? await pool.destroy() }
-                try? await pool.delete()
-                try? await pool.undefine()
-            }
-            try? FileManager.default.removeItem(atPath: directory)
-            #expect(try await connection.storagePoolIfPresent(named: name) == nil)
-            await connection.close()
-            if let failure { throw failure }
         }
     }
 }

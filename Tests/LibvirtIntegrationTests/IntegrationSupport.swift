@@ -1,4 +1,5 @@
 import Foundation
+import LibXML2
 import Testing
 
 @testable import Libvirt
@@ -148,3 +149,46 @@ func testGuestXML(
 /// handle-leak test, this process's descriptor table.
 @Suite("Real libvirtd", .enabled(if: Integration.enabled), .serialized)
 struct RealDaemonTests {}
+
+/// A throwaway `dir` pool on the system daemon for one test: created, built and started, handed to
+/// `body`, then emptied, deleted and undefined even when the test fails; the test fails too if the
+/// pool could not be removed.
+func withScratchPool(
+    _ label: String, _ body: (Connection, StoragePool, String) async throws -> Void
+) async throws {
+    let connection = try await Connection.open(Integration.systemURI)
+    let name = Integration.uniqueName(label)
+    let directory = try Integration.workDirectory(name)
+    var failure: (any Error)?
+    do {
+        let pool = try await makeScratchPool(name, path: directory, on: connection)
+        try await body(connection, pool, directory)
+    } catch {
+        failure = error
+    }
+    if let pool = try? await connection.storagePoolIfPresent(named: name) { await removeScratchPool(pool) }
+    try? FileManager.default.removeItem(atPath: directory)
+    #expect(try await connection.storagePoolIfPresent(named: name) == nil)
+    await connection.close()
+    if let failure { throw failure }
+}
+
+/// Defines, builds and starts a `dir` pool at `path` (XML built as a document).
+func makeScratchPool(_ name: String, path: String, on connection: Connection) async throws -> StoragePool {
+    let document = XMLDocument(rootName: "pool")
+    try document.root.setAttribute("type", "dir")
+    try document.root.appendChild("name", text: name)
+    try document.root.appendChild("target").appendChild("path", text: path)
+    let pool = try await connection.defineStoragePool(xml: document.serialized(), flags: .validate)
+    try await pool.build()
+    try await pool.start()
+    return pool
+}
+
+/// Deletes a pool's volumes, then the pool itself, ignoring what is already gone.
+func removeScratchPool(_ pool: StoragePool) async {
+    for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
+    if (try? await pool.isActive()) == true { try? await pool.destroy() }
+    try? await pool.delete()
+    try? await pool.undefine()
+}

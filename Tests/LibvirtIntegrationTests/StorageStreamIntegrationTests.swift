@@ -123,35 +123,5 @@ extension RealDaemonTests {
                 #expect(try await volume.download(length: UInt64(small.count)) == small)
             }
         }
-
-        /// Runs `body` with an active dir pool on a fresh directory under KINVM_TEST_WORKDIR, then
-        /// deletes its volumes, the pool and the directory, also when `body` throws.
-        private func withScratchPool(
-            _ label: String, _ body: (Connection, StoragePool, String) async throws -> Void
-        ) async throws {
-            let connection = try await Connection.open(Integration.systemURI)
-            let name = Integration.uniqueName(label)
-            let directory = try Integration.workDirectory(name)
-            let xml = "<pool type='dir'><name>\(name)</name><target><path>\(directory)</path></target></pool>"
-            var failure: (any Error)?
-            do {
-                let pool = try await connection.defineStoragePool(xml: xml, flags: .validate)
-                try await pool.build()
-                try await pool.start()
-                try await body(connection, pool, directory)
-            } catch {
-                failure = error
-            }
-            if let pool = try? await connection.storagePoolIfPresent(named: name) {
-                for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
-                if (try? await pool.isActive()) == true { try? await pool.destroy() }
-                try? await pool.delete()
-                try? await pool.undefine()
-            }
-            try? FileManager.default.removeItem(atPath: directory)
-            #expect(try await connection.storagePoolIfPresent(named: name) == nil)
-            await connection.close()
-            if let failure { throw failure }
-        }
     }
 }

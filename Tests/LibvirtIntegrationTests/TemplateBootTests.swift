@@ -21,17 +21,17 @@ extension RealDaemonTests {
             let name = Integration.uniqueName("tpl-\(template)")
             let directory = try Integration.workDirectory(name)
             let poolName = "\(name)-pool"
-            let pool = try await Self.makePool(poolName, path: "\(directory)/pool", on: connection)
+            let pool = try await makeScratchPool(poolName, path: "\(directory)/pool", on: connection)
             do {
                 try await scenario(template: template, name: name, directory: directory, pool: pool, connection: connection)
             } catch {
                 Issue.record("console of \(name):\n\(consoleText("\(directory)/console.log").suffix(2000))")
                 await removeDomain(named: name, on: connection)
-                await Self.removePool(pool)
+                await removeScratchPool(pool)
                 throw error
             }
             await removeDomain(named: name, on: connection)
-            await Self.removePool(pool)
+            await removeScratchPool(pool)
         }
 
         private func scenario(
@@ -92,25 +92,6 @@ extension RealDaemonTests {
             #expect(liveSpec.disks == spec.disks)
             #expect(liveSpec.metadata == spec.metadata)
             try await domain.destroy()
-        }
-
-        static func makePool(_ name: String, path: String, on connection: Connection) async throws -> StoragePool {
-            let library = TemplateLibrary(searchPath: [shipped])
-            let document = try library.load(try library.find("dir", kind: .pool))
-            try document.root.child("name").setText(name)
-            try document.root.child("target").child("path").setText(path)
-            try TemplateValidator.validate(document, as: .pool, source: "pool")
-            let pool = try await connection.defineStoragePool(xml: document.serialized())
-            try await pool.build()
-            try await pool.start()
-            return pool
-        }
-
-        static func removePool(_ pool: StoragePool) async {
-            for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
-            try? await pool.destroy()
-            try? await pool.delete()
-            try? await pool.undefine()
         }
 
         static func volumeXML(name: String, format: String, mebibytes: Int) throws -> String {
