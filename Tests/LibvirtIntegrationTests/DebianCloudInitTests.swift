@@ -56,7 +56,7 @@ extension RealDaemonTests {
             let seedVolume = try await pool.createVolume(
                 xml: try TemplateBootTests.volumeXML(name: "\(name)-seed.iso", format: "raw", mebibytes: 1))
             try await seedVolume.upload(from: .bytes(iso), length: UInt64(iso.count))
-            _ = try await pool.createVolume(xml: try Self.overlayXML(name: "\(name)-root.qcow2", backing: image, gibibytes: 6))
+            _ = try await pool.createVolume(xml: try overlayVolumeXML(name: "\(name)-root.qcow2", backing: image, capacityBytes: 6 << 30))
 
             let spec = DomainSpec(
                 name: name, uuid: UUID().uuidString.lowercased(), virtType: .qemu, vcpus: 2, maxVCPUs: 2,
@@ -99,17 +99,6 @@ extension RealDaemonTests {
             #expect(eth.addresses.contains { $0.address == "10.0.2.15" })
 
             try await domain.destroy()
-        }
-
-        static func overlayXML(name: String, backing: String, gibibytes: Int) throws -> String {
-            let document = XMLDocument(rootName: "volume")
-            try document.root.appendChild("name", text: name)
-            try document.root.appendChild("capacity", text: String(gibibytes), attributes: [("unit", "GiB")])
-            try document.root.child("target").appendChild("format", attributes: [("type", "qcow2")])
-            let backingStore = try document.root.appendChild("backingStore")
-            try backingStore.appendChild("path", text: backing)
-            try backingStore.appendChild("format", attributes: [("type", "qcow2")])
-            return document.serialized()
         }
     }
 }

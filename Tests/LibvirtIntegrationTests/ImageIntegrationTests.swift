@@ -71,7 +71,7 @@ extension RealDaemonTests {
                 defer { try? FileManager.default.removeItem(atPath: qcow2) }
                 let base = try await store.importImage(from: qcow2, name: "base.qcow2", pool: pool)
                 let storagePool = try await connection.storagePool(named: pool)
-                let overlay = try await storagePool.createVolume(xml: overlayXML(name: "web-root.qcow2", backing: base.path))
+                let overlay = try await storagePool.createVolume(xml: overlayVolumeXML(name: "web-root.qcow2", backing: base.path, capacityBytes: 64 << 20))
                 let domainName = Integration.uniqueName("img-web")
                 defer { Task { await removeDomain(named: domainName, on: connection) } }
                 _ = try await connection.defineDomain(xml: domainXML(name: domainName, pool: pool, volume: "web-root.qcow2"))
@@ -162,18 +162,6 @@ extension RealDaemonTests {
             process.waitUntilExit()
             return String(text.prefix(64))
         }
-
-        private func overlayXML(name: String, backing: String) throws -> String {
-            let document = XMLDocument(rootName: "volume")
-            try document.root.appendChild("name", text: name)
-            try document.root.appendChild("capacity", text: String(64 << 20), attributes: [("unit", "bytes")])
-            try document.root.appendChild("target").appendChild("format", attributes: [("type", "qcow2")])
-            let store = try document.root.appendChild("backingStore")
-            try store.appendChild("path", text: backing)
-            try store.appendChild("format", attributes: [("type", "qcow2")])
-            return document.serialized()
-        }
-
         private func domainXML(name: String, pool: String, volume: String) throws -> String {
             let document = XMLDocument(rootName: "domain")
             let root = document.root

@@ -192,3 +192,15 @@ func removeScratchPool(_ pool: StoragePool) async {
     try? await pool.delete()
     try? await pool.undefine()
 }
+
+/// A qcow2 volume whose backing store is the qcow2 image at `backing` (XML built as a document).
+func overlayVolumeXML(name: String, backing: String, capacityBytes: UInt64) throws -> String {
+    let document = XMLDocument(rootName: "volume")
+    try document.root.appendChild("name", text: name)
+    try document.root.appendChild("capacity", text: String(capacityBytes), attributes: [("unit", "bytes")])
+    try document.root.appendChild("target").appendChild("format", attributes: [("type", "qcow2")])
+    let backingStore = try document.root.appendChild("backingStore")
+    try backingStore.appendChild("path", text: backing)
+    try backingStore.appendChild("format", attributes: [("type", "qcow2")])
+    return document.serialized()
+}
