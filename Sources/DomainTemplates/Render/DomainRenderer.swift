@@ -26,6 +26,7 @@ public enum DomainRenderer {
             try applySeed(spec.seed, devices: devices)
             try applyNICs(spec.nics, devices: devices)
             if let consoleLog = spec.consoleLog { try applyConsoleLog(consoleLog, devices: devices) }
+            if let directBoot = spec.directBoot { try applyDirectBoot(directBoot, to: domain) }
             try applyMetadata(spec.metadata, to: domain)
         } catch {
             throw .xml(error)
@@ -177,10 +178,15 @@ public enum DomainRenderer {
                 element = try devices.appendChild("interface")
                 try element.child("alias").setAttribute("name", alias)
             }
-            try element.setAttribute("type", "network")
-            let source = element.child("source")
-            for name in source.attributeNames { try source.setAttribute(name, nil) }
-            try source.setAttribute("network", nic.network)
+            try element.setAttribute("type", nic.kind.rawValue)
+            switch nic.kind {
+            case .network:
+                let source = element.child("source")
+                for name in source.attributeNames { try source.setAttribute(name, nil) }
+                try source.setAttribute("network", nic.network)
+            case .user:
+                element.removeChildren(named: "source")
+            }
             if let mac = nic.mac {
                 try element.child("mac").setAttribute("address", mac.lowercased())
             } else {
@@ -208,14 +214,29 @@ public enum DomainRenderer {
         }
     }
 
+    /// Direct kernel boot: `<kernel>`, `<initrd>` and `<cmdline>` in `<os>` (after `<type>`), in
+    /// place of the template's own; the `<boot dev>` order is dropped, as libvirt ignores it then.
+    static func applyDirectBoot(_ boot: DirectBoot, to domain: XMLElement) throws(XMLError) {
+        let os = domain.child("os")
+        for name in ["kernel", "initrd", "cmdline", "boot"] { os.removeChildren(named: name) }
+        try os.appendChild("kernel", text: boot.kernel)
+        if let initrd = boot.initrd { try os.appendChild("initrd", text: initrd) }
+        if let cmdline = boot.cmdline { try os.appendChild("cmdline", text: cmdline) }
+    }
+
     /// Replaces kinvm's element under `<metadata>`; other applications' metadata stays.
     static func applyMetadata(_ metadata: KinvmMetadata?, to domain: XMLElement) throws(XMLError) {
         let existing = domain.firstChild(named: "metadata")
         existing?.removeChildren(named: KinvmMetadata.elementName, namespaceURI: KinvmMetadata.namespace)
         guard let metadata else { return }
         let container = existing ?? domain.child("metadata")
-        try container.appendChild(
+        let instance = try container.appendChild(
             KinvmMetadata.elementName, attributes: metadata.attributes, namespaceURI: KinvmMetadata.namespace,
             prefix: KinvmMetadata.prefix)
+        for volume in metadata.volumes {
+            try instance.appendChild(
+                KinvmMetadata.volumeElementName, attributes: [("pool", volume.pool), ("name", volume.volume)],
+                namespaceURI: KinvmMetadata.namespace, prefix: KinvmMetadata.prefix)
+        }
     }
 }

@@ -23,6 +23,7 @@ public enum DomainSpecReader {
             seed: devices.flatMap { ManagedDevices.device("disk", alias: ManagedDevices.seed, in: $0) }.flatMap(volume),
             nics: devices.map(readNICs) ?? [],
             consoleLog: devices.flatMap(readConsoleLog),
+            directBoot: readDirectBoot(domain),
             metadata: readMetadata(domain))
     }
 
@@ -61,10 +62,13 @@ public enum DomainSpecReader {
     static func readNICs(_ devices: XMLElement) -> [NICSpec] {
         var nics: [NICSpec] = []
         while let element = ManagedDevices.device("interface", alias: ManagedDevices.nicAlias(nics.count), in: devices) {
-            nics.append(NICSpec(
-                network: element.firstChild(named: "source")?.attribute("network") ?? "",
-                mac: element.firstChild(named: "mac")?.attribute("address"),
-                model: element.firstChild(named: "model")?.attribute("type") ?? "virtio"))
+            let mac = element.firstChild(named: "mac")?.attribute("address")
+            let model = element.firstChild(named: "model")?.attribute("type") ?? "virtio"
+            if element.attribute("type") == "user" {
+                nics.append(.user(mac: mac, model: model))
+            } else {
+                nics.append(NICSpec(network: element.firstChild(named: "source")?.attribute("network") ?? "", mac: mac, model: model))
+            }
         }
         return nics
     }
@@ -75,7 +79,13 @@ public enum DomainSpecReader {
         return serial.firstChild(named: "log")?.attribute("file")
     }
 
-    static func readMetadata(_ domain: XMLElement) -> KinvmMetadata? {
+    static func readDirectBoot(_ domain: XMLElement) -> DirectBoot? {
+        guard let os = domain.firstChild(named: "os"), let kernel = os.firstChild(named: "kernel")?.text else { return nil }
+        return DirectBoot(kernel: kernel, initrd: os.firstChild(named: "initrd")?.text, cmdline: os.firstChild(named: "cmdline")?.text)
+    }
+
+    /// kinvm's metadata element, when the domain has one with kinvm's owner marker.
+    public static func readMetadata(_ domain: XMLElement) -> KinvmMetadata? {
         guard
             let element = domain.firstChild(named: "metadata")?
                 .firstChild(named: KinvmMetadata.elementName, namespaceURI: KinvmMetadata.namespace),
@@ -83,8 +93,21 @@ public enum DomainSpecReader {
         else { return nil }
         return KinvmMetadata(
             cluster: element.attribute("cluster"), role: element.attribute("role"), pool: element.attribute("pool"),
-            created: element.attribute("created"), ttlSeconds: element.attribute("ttl").flatMap { Int($0) })
+            created: element.attribute("created"), ttlSeconds: element.attribute("ttl").flatMap { Int($0) },
+            image: element.attribute("image").flatMap(volumeRef), template: element.attribute("template"),
+            volumes: element.children(named: KinvmMetadata.volumeElementName, namespaceURI: KinvmMetadata.namespace)
+                .compactMap { child in
+                    guard let pool = child.attribute("pool"), let name = child.attribute("name") else { return nil }
+                    return VolumeRef(pool: pool, volume: name)
+                })
     }
+}
+
+/// `pool/volume` (the volume name may not contain '/', so the first '/' splits).
+func volumeRef(_ text: String) -> VolumeRef? {
+    guard let slash = text.firstIndex(of: "/") else { return nil }
+    let pool = String(text[..<slash]), volume = String(text[text.index(after: slash)...])
+    return pool.isEmpty || volume.isEmpty ? nil : VolumeRef(pool: pool, volume: volume)
 }
 
 extension DomainSpec {

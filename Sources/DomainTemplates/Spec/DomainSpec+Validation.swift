@@ -48,7 +48,7 @@ extension DomainSpec {
         }
         if let seed { try Self.checkVolume(seed, field: "seed") }
         for (index, nic) in nics.enumerated() {
-            try Self.checkObjectName(nic.network, field: "nics[\(index)].network")
+            if nic.kind == .network { try Self.checkObjectName(nic.network, field: "nics[\(index)].network") }
             if let mac = nic.mac, !Self.isUnicastMAC(mac) {
                 throw SpecError(field: "nics[\(index)].mac", value: mac, reason: "not a unicast MAC like 52:54:00:12:34:56")
             }
@@ -61,6 +61,16 @@ extension DomainSpec {
             guard consoleLog.hasPrefix("/"), !consoleLog.split(separator: "/").contains("..") else {
                 throw SpecError(field: "console-log", value: consoleLog, reason: "must be an absolute path without '..'")
             }
+        }
+        if let directBoot {
+            for (field, path) in [("kernel", Optional(directBoot.kernel)), ("initrd", directBoot.initrd)] {
+                guard let path else { continue }
+                try Self.checkPlain(path, field: field)
+                guard path.hasPrefix("/") else {
+                    throw SpecError(field: field, value: path, reason: "must be an absolute path on the hypervisor host")
+                }
+            }
+            if let cmdline = directBoot.cmdline { try Self.checkPlain(cmdline, field: "cmdline") }
         }
         if let metadata { try Self.checkMetadata(metadata) }
     }
@@ -75,6 +85,9 @@ extension DomainSpec {
         if let ttl = metadata.ttlSeconds, ttl < 0 {
             throw SpecError(field: "ttl", value: "\(ttl)", reason: "must not be negative")
         }
+        if let image = metadata.image { try checkVolume(image, field: "image") }
+        if let template = metadata.template { try checkPlain(template, field: "template") }
+        for (index, volume) in metadata.volumes.enumerated() { try checkVolume(volume, field: "volumes[\(index)]") }
     }
 
     /// A DNS label (RFC 1123): 1-63 of a-z, 0-9 and '-', starting and ending with a letter or digit.

@@ -21,13 +21,16 @@ public struct DomainSpec: Sendable, Hashable, Codable {
     public var nics: [NICSpec]
     /// Where the first serial console logs to; nil keeps the template's setting.
     public var consoleLog: String?
+    /// Boot a kernel and initrd from files on the hypervisor host instead of the disk's boot
+    /// loader (images without one, like the test image); nil keeps the template's `<os>`.
+    public var directBoot: DirectBoot?
     /// kinvm's metadata, or nil to leave none.
     public var metadata: KinvmMetadata?
 
     public init(
         name: String, uuid: String? = nil, virtType: VirtType = .kvm, vcpus: Int, maxVCPUs: Int? = nil,
         memory: ByteSize, maxMemory: ByteSize? = nil, disks: [DiskSpec] = [], seed: VolumeRef? = nil,
-        nics: [NICSpec] = [], consoleLog: String? = nil, metadata: KinvmMetadata? = nil
+        nics: [NICSpec] = [], consoleLog: String? = nil, directBoot: DirectBoot? = nil, metadata: KinvmMetadata? = nil
     ) {
         self.name = name
         self.uuid = uuid
@@ -40,6 +43,7 @@ public struct DomainSpec: Sendable, Hashable, Codable {
         self.seed = seed
         self.nics = nics
         self.consoleLog = consoleLog
+        self.directBoot = directBoot
         self.metadata = metadata
     }
 
@@ -79,7 +83,17 @@ public struct DiskSpec: Sendable, Hashable, Codable {
 
 /// A network interface kinvm manages.
 public struct NICSpec: Sendable, Hashable, Codable {
-    /// The libvirt network it joins.
+    /// How the NIC is connected.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// `<interface type='network'>`: joins the libvirt network ``NICSpec/network``.
+        case network
+        /// `<interface type='user'>`: QEMU user-mode networking (outbound NAT inside QEMU, no
+        /// bridge, no root); the guest reaches the host's loopback as 10.0.2.2.
+        case user
+    }
+
+    public var kind: Kind
+    /// The libvirt network it joins (empty for ``Kind/user``).
     public var network: String
     /// Its MAC address (lower-case, colon-separated); nil lets libvirt pick one.
     public var mac: String?
@@ -87,8 +101,32 @@ public struct NICSpec: Sendable, Hashable, Codable {
     public var model: String
 
     public init(network: String, mac: String? = nil, model: String = "virtio") {
+        self.kind = .network
         self.network = network
         self.mac = mac
         self.model = model
+    }
+
+    /// A QEMU user-mode NIC.
+    public static func user(mac: String? = nil, model: String = "virtio") -> NICSpec {
+        var nic = NICSpec(network: "", mac: mac, model: model)
+        nic.kind = .user
+        return nic
+    }
+
+    /// `user`, or the network's name.
+    public var displayName: String { kind == .user ? "user" : network }
+}
+
+/// Direct kernel boot: files on the hypervisor host (`<os><kernel>`, `<initrd>`, `<cmdline>`).
+public struct DirectBoot: Sendable, Hashable, Codable {
+    public var kernel: String
+    public var initrd: String?
+    public var cmdline: String?
+
+    public init(kernel: String, initrd: String? = nil, cmdline: String? = nil) {
+        self.kernel = kernel
+        self.initrd = initrd
+        self.cmdline = cmdline
     }
 }

@@ -8,6 +8,8 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
         private enum Kind: String, Sendable, Hashable {
             case invalidArgument, fileUnreadable, unsupportedFormat, checksumMismatch, poolNotFound, poolInactive
             case alreadyExists, insufficientSpace, notFound, inUse, libvirt, xml
+            case notOwned, timeout, invalidState, unsupported, guestAgent, cloudInit, insufficientResources, template
+            case cancelled
         }
 
         private let kind: Kind
@@ -37,6 +39,25 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
         public static let libvirt = Code(.libvirt)
         /// libvirt returned XML that could not be read, or a value could not be written as XML.
         public static let xml = Code(.xml)
+
+        /// The object exists but kinvm did not create it (no kinvm metadata); pass force to act anyway.
+        public static let notOwned = Code(.notOwned)
+        /// A wait ran out of time (the message says what was awaited and what was seen).
+        public static let timeout = Code(.timeout)
+        /// The guest is in a state that does not allow the operation (e.g. not running).
+        public static let invalidState = Code(.invalidState)
+        /// The change cannot be made this way (e.g. live vCPU removal); the message says what can.
+        public static let unsupported = Code(.unsupported)
+        /// The guest agent did not answer, or answered with an error.
+        public static let guestAgent = Code(.guestAgent)
+        /// cloud-init finished with an error in the guest.
+        public static let cloudInit = Code(.cloudInit)
+        /// The host lacks the CPUs or memory asked for.
+        public static let insufficientResources = Code(.insufficientResources)
+        /// The domain template is missing, unreadable or invalid.
+        public static let template = Code(.template)
+        /// The operation was cancelled (e.g. Ctrl-C); what it created was rolled back.
+        public static let cancelled = Code(.cancelled)
 
         public var description: String { kind.rawValue }
     }
