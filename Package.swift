@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "LibXML2Tests", dependencies: ["LibXML2"]),
         .testTarget(name: "CloudInitTests", dependencies: ["CloudInit"]),
-        .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt"]),
+        .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt", "CloudInit", "DomainTemplates", "LibXML2"]),
         .testTarget(
             name: "DomainTemplatesTests",
             dependencies: ["DomainTemplates", "LibXML2"],
@@ -81,7 +81,7 @@ let package = Package(
         // Runs the real kinvm binary and tests its pure parts.
         .testTarget(
             name: "KinvmCLITests",
-            dependencies: ["kinvm", .product(name: "Yams", package: "Yams")]
+            dependencies: ["kinvm", "Libvirt", "LibXML2", .product(name: "Yams", package: "Yams")]
         ),
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(

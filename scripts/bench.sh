@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the benchmark programs (release) and run the benchmarks in Benchmarks/.
 #
-# Usage: scripts/bench.sh [ARGS...]     ARGS go to Benchmarks/run-all.sh
+# Usage: scripts/bench.sh [ARGS...]        ARGS go to Benchmarks/run-all.sh
+#        scripts/bench.sh --vm [ARGS...]   guest creation and listing against virt-install
+#                                          and virsh (Benchmarks/vm-bench.sh, ARGS go there)
 #
 # Prepares the host and the system libvirtd first (both idempotent). Exports
 # KINVM_BENCH_BIN_DIR (release binaries) and, when the test guest is built,
@@ -13,9 +15,20 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
+if [ "${1:-}" = --vm ]; then
+    shift
+    # virt-install and genisoimage for the comparison, hyperfine for the listing, debootstrap
+    # for the Debian image.
+    "$here/setup-host.sh" virtinst genisoimage hyperfine debootstrap
+    "$here/libvirtd.sh" start
+    "$here/build-debian-image.sh"
+    log "building kinvm (release)"
+    swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
+    exec bash Benchmarks/vm-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
+fi
 "$here/setup-host.sh"
 "$here/libvirtd.sh" start
 

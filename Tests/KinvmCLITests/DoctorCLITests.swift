@@ -21,6 +21,87 @@ struct DoctorCLITests {
         #expect(report.virtTypes.map(\.type) == ["kvm", "qemu"])
         #expect(report.virtTypes.allSatisfy { $0.boots == nil })
         #expect(report.problems.isEmpty)
+        // libvirt's schemas load from where libvirt installs them.
+        #expect(report.schemas.map(\.name) == ["domain.rng", "network.rng", "storagepool.rng", "storagevol.rng"])
+        #expect(report.schemas.allSatisfy { $0.error == nil && $0.path == "/usr/share/libvirt/schemas/\($0.name)" })
+        // The templates of this checkout, found next to the built binary, all validate.
+        #expect(report.templates.directory == "\(CLIRunner.repository)/Templates")
+        #expect(report.templates.valid.contains("domains/minimal"))
+        #expect(report.templates.valid.contains("pools/dir"))
+        #expect(report.templates.invalid.isEmpty)
+        // The test driver has no domain capabilities; the URI is local, so qemu-img is looked for.
+        #expect(report.tools.map(\.name) == ["emulator", "qemu-img"])
+        #expect(report.tools.first?.status == .unknown)
+        #expect(report.tools.last?.status == .found)
+        #expect(report.tools.last?.path?.hasSuffix("/qemu-img") == true)
+        // The test host's only pool is 'default-pool': kinvm's default pool is missing.
+        #expect(report.notes.contains { $0.hasPrefix("there is no storage pool named 'default'") && $0.contains("(active: default-pool)") })
+    }
+
+    @Test("a schema that does not compile, found through $KINVM_LIBVIRT_SCHEMAS, is a problem: exit 1")
+    func brokenSchema() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "<grammar xmlns='http://relaxng.org/ns/structure/1.0'><start><nonsense/></start></grammar>"
+            .write(toFile: "\(directory)/domain.rng", atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(
+            ["doctor", "-c", "test:///default", "--no-boot-probe", "-o", "json"], environment: ["KINVM_LIBVIRT_SCHEMAS": directory])
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        let report = try JSONDecoder().decode(HostReport.self, from: Data(result.stdout.utf8))
+        let domain = try #require(report.schemas.first)
+        #expect(domain.path == "\(directory)/domain.rng")
+        #expect(domain.searched == [directory, "/usr/share/libvirt/schemas"])
+        #expect(domain.error != nil)
+        #expect(report.schemas.dropFirst().allSatisfy { $0.error == nil && $0.path?.hasPrefix("/usr/share/libvirt/schemas/") == true })
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.hasPrefix("libvirt's schema domain.rng at \(directory)/domain.rng cannot be loaded: ") == true)
+        // The domain templates fail for the same reason: not repeated as notes.
+        #expect(!report.notes.contains { $0.contains("shipped template") })
+    }
+
+    @Test("an invalid shipped template is a note naming it; the others are listed as valid")
+    func invalidTemplate() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for folder in ["domains", "pools"] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(folder)", withIntermediateDirectories: true)
+        }
+        try "<domain type='kvm'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices/><bogus/></domain>"
+            .write(toFile: "\(directory)/domains/bad.xml", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: "\(CLIRunner.repository)/Templates/pools/dir.xml", toPath: "\(directory)/pools/dir.xml")
+        let environment = ["KINVM_SHIPPED_TEMPLATES": directory]
+        let json = try CLIRunner.run(["doctor", "-c", "test:///default", "--no-boot-probe", "-o", "json"], environment: environment)
+        #expect(json.status == 0, "stderr: \(json.stderr)")
+        let report = try JSONDecoder().decode(HostReport.self, from: Data(json.stdout.utf8))
+        #expect(report.templates.directory == directory)
+        #expect(report.templates.valid == ["pools/dir"])
+        #expect(report.templates.invalid.map(\.template) == ["domains/bad"])
+        let note = try #require(report.notes.first { $0.hasPrefix("shipped template 'domains/bad' does not validate: ") })
+        #expect(note.contains("\(directory)/domains/bad.xml"))
+        #expect(!note.contains("\n"))
+        let text = try CLIRunner.run(["doctor", "-c", "test:///default", "--no-boot-probe"], environment: environment)
+        #expect(text.stdout.contains("Templates (\(directory)):"), "\(text.stdout)")
+        #expect(text.stdout.contains("domains/bad   invalid"), "\(text.stdout)")
+        #expect(text.stdout.contains("pools/dir     valid"), "\(text.stdout)")
+    }
+
+    @Test("a template directory with no templates is a note")
+    func noTemplates() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CLIRunner.run(
+            ["doctor", "-c", "test:///default", "--no-boot-probe", "-o", "yaml"], environment: ["KINVM_SHIPPED_TEMPLATES": directory])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try YAMLDecoder().decode(HostReport.self, from: result.stdout)
+        #expect(report.templates.valid.isEmpty && report.templates.invalid.isEmpty)
+        #expect(report.notes.contains { $0.hasPrefix("no templates in \(directory) (the templates kinvm ships)") })
+    }
+
+    static func scratch() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kinvm-doctor-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
     }
 
     @Test("YAML output decodes to the same report")
@@ -36,7 +117,10 @@ struct DoctorCLITests {
     func textReport() throws {
         let result = try CLIRunner.run(["doctor", "--no-boot-probe"], environment: ["KINVM_CONNECT": "test:///default"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        for heading in ["Hypervisor  TEST", "VIRT TYPE", "Storage pools:", "Networks:", "Domains:", "OK: kinvm can run guests"] {
+        for heading in [
+            "Hypervisor  TEST", "VIRT TYPE", "Storage pools:", "Schemas:", "domain.rng", "Templates (", "domains/minimal",
+            "Tools:", "emulator   unknown", "Networks:", "Domains:", "OK: kinvm can run guests", "Notes:",
+        ] {
             #expect(result.stdout.contains(heading), "missing \(heading) in:\n\(result.stdout)")
         }
     }
@@ -82,51 +166,5 @@ struct DoctorCLITests {
         let result = try CLIRunner.run(arguments)
         #expect(result.status == 64, "status \(result.status)")
         #expect(result.stderr.contains("Error:"))
-    }
-}
-
-@Suite("Diagnosis")
-struct DiagnosisTests {
-    static func report(virtTypes: [VirtTypeResult], pools: [HostReport.Pool] = [], freeMemory: UInt64 = 8 << 30) -> HostReport {
-        HostReport(
-            uri: "qemu:///system", canonicalURI: "qemu:///system", hostname: "lab", clientLibvirtVersion: "9.0.0",
-            daemonLibvirtVersion: "9.0.0", hypervisor: "QEMU", hypervisorVersion: "7.2.0",
-            host: .init(cpuModel: "x86_64", cpus: 8, memoryBytes: 16 << 30, freeMemoryBytes: freeMemory),
-            virtTypes: virtTypes, pools: pools, networks: [], domains: [], problems: [], notes: [])
-    }
-
-    static let kvmBroken = VirtTypeResult(type: "kvm", advertised: true, boots: false, bootSeconds: nil, detail: "no boot marker")
-    static let kvmWorks = VirtTypeResult(type: "kvm", advertised: true, boots: true, bootSeconds: 2, detail: "booted")
-    static let qemuWorks = VirtTypeResult(type: "qemu", advertised: true, boots: true, bootSeconds: 4, detail: "booted")
-    static let qemuBroken = VirtTypeResult(type: "qemu", advertised: true, boots: false, bootSeconds: nil, detail: "crashed")
-    static let activePool = HostReport.Pool(name: "default", active: true, capacityBytes: 1, availableBytes: 1)
-
-    @Test("KVM that does not boot, with TCG working, is a note pointing at --virt-type qemu")
-    func brokenKVM() {
-        let report = Self.report(virtTypes: [Self.kvmBroken, Self.qemuWorks], pools: [Self.activePool])
-        #expect(Diagnosis.problems(of: report).isEmpty)
-        let notes = Diagnosis.notes(of: report)
-        #expect(notes.count == 1)
-        #expect(notes.first?.contains("--virt-type qemu") == true)
-    }
-
-    @Test("a healthy KVM host has neither problems nor notes")
-    func healthy() {
-        let report = Self.report(virtTypes: [Self.kvmWorks, Self.qemuWorks], pools: [Self.activePool])
-        #expect(Diagnosis.problems(of: report).isEmpty)
-        #expect(Diagnosis.notes(of: report).isEmpty)
-    }
-
-    @Test("nothing boots: one problem listing each type's reason")
-    func nothingBoots() {
-        let problems = Diagnosis.problems(of: Self.report(virtTypes: [Self.kvmBroken, Self.qemuBroken]))
-        #expect(problems == ["no virt type boots a guest on this host (kvm: no boot marker; qemu: crashed)"])
-    }
-
-    @Test("low memory and no active pool are notes")
-    func lowResources() {
-        let notes = Diagnosis.notes(of: Self.report(virtTypes: [Self.kvmWorks], freeMemory: 512 << 20))
-        #expect(notes.contains("no active storage pool: guest images need one"))
-        #expect(notes.contains { $0.hasPrefix("less than 1 GiB of host memory is free (512 MiB)") })
     }
 }

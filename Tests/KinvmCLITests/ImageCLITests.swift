@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("kinvm image (real binary)")
+@Suite("kinvm image (real binary)", .timeLimit(.minutes(2)))
 struct ImageCLITests {
     /// A scratch directory with a valid 1 MiB raw image and a 1000-byte file that is no image.
     struct Files {
@@ -31,6 +31,9 @@ struct ImageCLITests {
         ["list", "-o", "xml"],
         ["delete"],
         ["import", "disk.img", "-c", ""],
+        ["import", "http://127.0.0.1:9/"],
+        ["import", "http://127.0.0.1:9/disk.img", "--name", "a/b"],
+        ["import", "http://127.0.0.1:9/disk.img", "--sha256", "xyz"],
     ])
     func badArguments(arguments: [String]) throws {
         let result = try Self.run(arguments.contains("-c") ? arguments : arguments + ["-c", "test:///default"])
@@ -83,5 +86,136 @@ struct ImageCLITests {
         #expect(deleted.status == 1)
         #expect(deleted.stderr.hasPrefix("kinvm: no image named 'nope.qcow2' in pool 'default-pool'"))
         #expect(deleted.stderr.split(separator: "\n").count == 1)
+    }
+
+    // MARK: Import by URL
+
+    /// python3's http.server on 127.0.0.1, on a port the kernel picks, serving a directory.
+    struct HTTPServer {
+        let process: Process
+        let port: Int
+
+        static func start(serving directory: String) throws -> HTTPServer {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+            guard let index = words.firstIndex(of: "port"), index + 1 < words.count, let port = Int(words[index + 1]) else {
+                kill(process.processIdentifier, SIGKILL)
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no port in: \(String(decoding: line, as: UTF8.self))"])
+            }
+            return HTTPServer(process: process, port: port)
+        }
+
+        func url(_ path: String) -> String { "http://127.0.0.1:\(port)/\(path)" }
+
+        func stop() {
+            // SIGKILL: a child of the test runner may have SIGTERM blocked or ignored.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A served directory (a qcow2 made by qemu-img, a raw image, a text file), a test-driver host
+    /// with a dir pool `images`, and a private $TMPDIR for kinvm, which must be empty afterwards.
+    struct Remote {
+        let files: Files
+        let server: HTTPServer
+        var served: String { "\(files.directory)/www" }
+        var temporary: String { "\(files.directory)/tmp" }
+        var uri: String { "test://\(files.directory)/host.xml" }
+
+        init() throws {
+            files = try Files()
+            let manager = FileManager.default
+            for folder in ["www", "tmp", "pool"] {
+                try manager.createDirectory(atPath: "\(files.directory)/\(folder)", withIntermediateDirectories: true)
+            }
+            let qemuImg = Process()
+            qemuImg.executableURL = URL(fileURLWithPath: "/usr/bin/qemu-img")
+            qemuImg.arguments = ["create", "-q", "-f", "qcow2", "\(files.directory)/www/base.qcow2", "64M"]
+            try qemuImg.run()
+            qemuImg.waitUntilExit()
+            try manager.copyItem(atPath: files.raw, toPath: "\(files.directory)/www/disk.img")
+            try manager.copyItem(atPath: files.garbage, toPath: "\(files.directory)/www/notes.txt")
+            try """
+                <node><pool type='dir'><name>images</name><target><path>\(files.directory)/pool</path></target></pool></node>
+                """.write(toFile: "\(files.directory)/host.xml", atomically: true, encoding: .utf8)
+            server = try HTTPServer.start(serving: "\(files.directory)/www")
+        }
+
+        func importing(_ arguments: [String]) throws -> CLIRunner.Result {
+            try CLIRunner.run(["image", "import"] + arguments + ["--pool", "images", "-c", uri], environment: ["TMPDIR": temporary])
+        }
+
+        /// What kinvm left in its $TMPDIR.
+        var leftovers: [String] { (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? ["(unreadable)"] }
+
+        func stop() {
+            server.stop()
+            files.remove()
+        }
+    }
+
+    @Test("import by URL downloads with progress, detects qcow2, and rolls back the upload the test driver cannot do")
+    func importURL() throws {
+        let remote = try Remote()
+        defer { remote.stop() }
+        let source = remote.server.url("base.qcow2?token=1")
+        let result = try remote.importing([source])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        // The volume was created under the URL's name, then deleted when the upload failed.
+        #expect(lines.last?.hasPrefix("kinvm: cannot upload '\(source)' into volume 'base.qcow2': ") == true, "\(result.stderr)")
+        #expect(lines.contains { $0.hasPrefix("downloading: 100% (") }, "\(result.stderr)")
+        #expect(lines.dropLast().allSatisfy { $0.hasPrefix("downloading: ") || $0.hasPrefix("uploading: ") }, "\(result.stderr)")
+        #expect(remote.leftovers.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(remote.files.directory)/pool").isEmpty)
+    }
+
+    @Test("import by URL: 404, refused connection, wrong checksum and a non-image exit 1 naming the URL, leaving nothing")
+    func importURLFailures() throws {
+        let remote = try Remote()
+        defer { remote.stop() }
+        let missing = remote.server.url("missing.qcow2")
+        let notFound = try remote.importing([missing])
+        #expect(notFound.status == 1)
+        #expect(notFound.stderr == "kinvm: cannot download '\(missing)': the server answered 404 (not found); nothing was imported\n")
+
+        let zeros = String(repeating: "0", count: 64)
+        let raw = remote.server.url("disk.img")
+        let mismatch = try remote.importing([raw, "--sha256", zeros, "--name", "data.img"])
+        #expect(mismatch.status == 1)
+        let last = mismatch.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("kinvm: the SHA-256 of '\(raw)' is "), "\(mismatch.stderr)")
+        #expect(last.hasSuffix("but \(zeros) was expected; nothing was imported"), "\(mismatch.stderr)")
+
+        let notes = remote.server.url("notes.txt")
+        let garbage = try remote.importing([notes])
+        #expect(garbage.status == 1)
+        #expect(garbage.stderr.split(separator: "\n").last?.hasPrefix("kinvm: '\(notes)' cannot be imported: it is neither qcow2 nor a raw disk image") == true, "\(garbage.stderr)")
+
+        let closed = try HTTPServer.start(serving: remote.served)
+        closed.stop()
+        let refused = try remote.importing([closed.url("base.qcow2")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("kinvm: cannot download '\(closed.url("base.qcow2"))': "), "\(refused.stderr)")
+        #expect(refused.stderr.hasSuffix("; nothing was imported\n"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+
+        #expect(remote.leftovers.isEmpty, "left in $TMPDIR: \(remote.leftovers)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(remote.files.directory)/pool").isEmpty)
     }
 }

@@ -2,6 +2,7 @@ import CloudInit
 import DomainTemplates
 import Foundation
 import LibXML2
+import Provisioner
 import Testing
 
 @testable import Libvirt
@@ -15,11 +16,13 @@ extension Integration {
 }
 
 extension RealDaemonTests {
-    /// A real cloud-init reads a seed written by kinvm's own ISO 9660 writer and uploaded through
-    /// a libvirt stream, in the Debian guest image booted from a k8s-node template.
-    @Suite("Debian guest with a kinvm seed", .enabled(if: Integration.debianImage != nil))
+    /// A real cloud-init reads a seed that `GuestManager.create` made from a typed cloud-config
+    /// (kinvm's ISO 9660 writer, streamed into the pool) in the Debian guest image, booted from
+    /// the shipped k8s-node template; `create` waits until cloud-init is done. (The CLI end-to-end
+    /// test covers raw user-data files.)
+    @Suite("Debian guest created by GuestManager", .enabled(if: Integration.debianImage != nil))
     struct DebianCloudInitTests {
-        @Test("cloud-init runs the user-data and network-config of a kinvm seed")
+        @Test("cloud-init runs a typed cloud-config and the network-config of a kinvm seed")
         func cloudInitReadsTheSeed() async throws {
             let connection = try await Connection.open(Integration.systemURI)
             defer { Task { await connection.close() } }
@@ -29,76 +32,50 @@ extension RealDaemonTests {
             do {
                 try await scenario(name: name, directory: directory, pool: pool, connection: connection)
             } catch {
-                Issue.record("console of \(name):\n\(consoleText("\(directory)/console.log").suffix(3000))")
+                Issue.record("console of \(name):\n\(consoleText("\(directory)/\(name)-console.log").suffix(3000))")
                 await removeDomain(named: name, on: connection)
                 await removeScratchPool(pool)
                 throw error
             }
-            await removeDomain(named: name, on: connection)
             await removeScratchPool(pool)
         }
 
         private func scenario(name: String, directory: String, pool: StoragePool, connection: Connection) async throws {
             let image = try #require(Integration.debianImage)
+            // The base image: an overlay on the cached Debian image stands in for an imported one.
+            _ = try await pool.createVolume(xml: try overlayVolumeXML(name: "base.qcow2", backing: image, capacityBytes: 4 << 30))
             let mac = "52:54:00:6b:69:6e"
             let marker = "written by kinvm's seed: <&> \"quotes\" 'and' $(not a command)"
-            let seed = NoCloudSeed(
-                metaData: MetaData(instanceID: "\(name)-1", localHostname: name),
+            let guests = GuestManager(connection: connection)
+            let request = GuestCreateRequest(
+                name: name, template: "k8s-node", image: VolumeRef(pool: pool.name, volume: "base.qcow2"), pool: pool.name,
+                virtType: .qemu, vcpus: 2, maxVCPUs: 2, memory: .mebibytes(768), maxMemory: .mebibytes(1024),
+                diskSize: .gibibytes(6), nics: [.user(mac: mac)],
                 userData: .cloudConfig(CloudConfig(
                     hostname: name, locale: .disabled,
                     writeFiles: [CloudConfig.WriteFile(path: "/run/kinvm/marker", content: .text(marker), permissions: 0o600)],
                     runcmd: [CloudConfig.Command(form: .argv(["touch", "/run/kinvm/runcmd-done"]))])),
-                networkConfig: NetworkConfig(ethernets: [.dhcp("eth0", macAddress: mac)]))
-            let iso = try seed.isoImage()
+                directBoot: DirectBoot(
+                    kernel: Integration.debianKernel, initrd: Integration.debianInitrd, cmdline: Integration.debianCmdline),
+                consoleLogDirectory: directory,
+                metadata: KinvmMetadata(cluster: "it", role: "worker"),
+                wait: .cloudInit, waitTimeout: .seconds(900))
+            let guest = try await guests.create(request)
+            #expect(guest.state == "running")
+            #expect(guest.managedVolumes == ["\(pool.name)/\(name)-root.qcow2", "\(pool.name)/\(name)-seed.iso"])
 
-            // The seed goes into the pool through a stream; the root disk is a qcow2 overlay on
-            // the Debian image.
-            let seedVolume = try await pool.createVolume(
-                xml: try TemplateBootTests.volumeXML(name: "\(name)-seed.iso", format: "raw", mebibytes: 1))
-            try await seedVolume.upload(from: .bytes(iso), length: UInt64(iso.count))
-            _ = try await pool.createVolume(xml: try overlayVolumeXML(name: "\(name)-root.qcow2", backing: image, capacityBytes: 6 << 30))
+            #expect(try await guests.exec(name, "/bin/cat", ["/run/kinvm/marker"]).stdoutText == marker)
+            #expect(try await guests.exec(name, "/usr/bin/stat", ["-c", "%a", "/run/kinvm/marker"]).stdoutText == "600\n")
+            #expect(try await guests.exec(name, "/usr/bin/test", ["-e", "/run/kinvm/runcmd-done"]).exitCode == 0)
+            #expect(try await guests.exec(name, "/bin/hostname").stdoutText == "\(name)\n")
+            // The seed's network-config matched the NIC by its MAC; the agent reports its address.
+            let addresses = try await guests.addresses(name, timeout: .seconds(60))
+            #expect(addresses.contains { $0.mac == mac && $0.address == "10.0.2.15" && $0.source == .agent })
 
-            let spec = DomainSpec(
-                name: name, uuid: UUID().uuidString.lowercased(), virtType: .qemu, vcpus: 2, maxVCPUs: 2,
-                memory: .mebibytes(768), maxMemory: .mebibytes(1024),
-                disks: [DiskSpec(volume: VolumeRef(pool: pool.name, volume: "\(name)-root.qcow2"), format: "qcow2")],
-                seed: VolumeRef(pool: pool.name, volume: "\(name)-seed.iso"), nics: [],
-                consoleLog: "\(directory)/console.log",
-                metadata: KinvmMetadata(cluster: "it", role: "worker", created: "2026-11-29T05:00:00Z"))
-            let library = TemplateLibrary(searchPath: [TemplateBootTests.shipped])
-            let document = try library.load(try library.find("k8s-node", kind: .domain))
-            let os = try #require(document.root.firstChild(named: "os"))
-            try os.appendChild("kernel", text: Integration.debianKernel)
-            try os.appendChild("initrd", text: Integration.debianInitrd)
-            try os.appendChild("cmdline", text: Integration.debianCmdline)
-            try DomainRenderer.apply(spec, to: document, source: "k8s-node")
-            // QEMU user-mode networking: the guest reaches only the host's loopback (10.0.2.2).
-            let devices = try #require(document.root.firstChild(named: "devices"))
-            let nic = try devices.appendChild("interface", attributes: [("type", "user")])
-            try nic.appendChild("mac", attributes: [("address", mac)])
-            try nic.appendChild("model", attributes: [("type", "virtio")])
-            try TemplateValidator.validate(document, as: .domain, source: "k8s-node")
-
-            let domain = try await connection.defineDomain(xml: document.serialized(), flags: .validate)
-            try await domain.start()
-            _ = try await waitFor("the guest agent", timeout: .seconds(180), interval: .seconds(2)) {
-                ((try? await domain.qemuAgentCommand(#"{"execute":"guest-ping"}"#, timeout: .seconds(2))), "no answer")
-            }
-            let status = try await waitFor("cloud-init done", timeout: .seconds(300), interval: .seconds(3)) {
-                let result = try? await domain.guestExec("/usr/bin/cloud-init", ["status", "--long"])
-                let text = result?.stdout ?? ""
-                return (text.contains("status: done") || text.contains("status: error") ? text : nil, text)
-            }
-            #expect(status.contains("status: done"), "\(status)")
-            #expect(try await domain.guestExec("/bin/cat", ["/run/kinvm/marker"]).stdout == marker)
-            #expect(try await domain.guestExec("/usr/bin/stat", ["-c", "%a", "/run/kinvm/marker"]).stdout == "600\n")
-            #expect(try await domain.guestExec("/usr/bin/test", ["-e", "/run/kinvm/runcmd-done"]).exitCode == 0)
-            #expect(try await domain.guestExec("/bin/hostname").stdout == "\(name)\n")
-            let addresses = try await domain.interfaceAddresses(source: .agent)
-            let eth = try #require(addresses.first { $0.hardwareAddress == mac })
-            #expect(eth.addresses.contains { $0.address == "10.0.2.15" })
-
-            try await domain.destroy()
+            let deletion = try await guests.delete(name)
+            #expect(deletion.deletedVolumes.sorted() == guest.managedVolumes.sorted())
+            #expect(try await connection.domainIfPresent(named: name) == nil)
+            #expect(try await pool.allVolumes().map(\.name) == ["base.qcow2"])
         }
     }
 }

@@ -51,12 +51,12 @@ public struct GuestManager: Sendable {
         return found
     }
 
-    /// The spec of a domain, from its inactive (persistent) XML when it has one.
+    /// The spec of a domain, from its inactive (persistent) XML when it has one (libvirt returns
+    /// the live XML for `VIR_DOMAIN_XML_INACTIVE` when the domain is transient).
     func readSpec(of domain: Domain) async throws(ProvisionerError) -> DomainSpec {
         let xml: String
         do {
-            let persistent = try await domain.isPersistent()
-            xml = try await domain.xml(flags: persistent ? .inactive : [])
+            xml = try await domain.xml(flags: .inactive)
         } catch {
             throw .libvirt("cannot read the XML of guest '\(domain.name)'", error)
         }
@@ -73,6 +73,19 @@ public struct GuestManager: Sendable {
     /// kinvm's guests (with `includeForeign`, every domain), sorted by name. Domains that vanish
     /// while the list is read are skipped.
     public func list(includeForeign: Bool = false) async throws(ProvisionerError) -> [GuestInfo] {
+        // On the connection's own threads: each guest takes two blocking calls, and running there
+        // saves two thread hops per call.
+        let result: Result<[GuestInfo], ProvisionerError> = await withTaskExecutorPreference(connection.executor) {
+            do throws(ProvisionerError) {
+                return .success(try await listOnExecutor(includeForeign: includeForeign))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private func listOnExecutor(includeForeign: Bool) async throws(ProvisionerError) -> [GuestInfo] {
         let domains: [Domain]
         do {
             domains = try await connection.allDomains()

@@ -36,6 +36,8 @@ public struct ImageInfo: Sendable, Hashable, Codable {
 public struct ImportProgress: Sendable, Hashable {
     /// What the import is doing.
     public enum Phase: String, Sendable, Hashable {
+        /// Fetching the image from a URL into a temporary file (only for URLs).
+        case downloading
         /// Reading the file to compute its SHA-256 (only with an expected checksum).
         case verifying
         /// Sending the file into the volume.
@@ -45,7 +47,7 @@ public struct ImportProgress: Sendable, Hashable {
     public var phase: Phase
     /// Bytes read or sent so far in this phase.
     public var bytesDone: UInt64
-    /// The file's size.
+    /// The file's size; 0 while downloading when the server did not say how long the file is.
     public var totalBytes: UInt64
 
     public init(phase: Phase, bytesDone: UInt64, totalBytes: UInt64) {
@@ -54,6 +56,12 @@ public struct ImportProgress: Sendable, Hashable {
         self.totalBytes = totalBytes
     }
 
-    /// Between 0 and 1.
-    public var fraction: Double { totalBytes == 0 ? 1 : Double(bytesDone) / Double(totalBytes) }
+    /// Whether the total is known (it is not for a download without Content-Length).
+    public var totalKnown: Bool { totalBytes > 0 || phase != .downloading }
+
+    /// Between 0 and 1; 0 while the total is unknown.
+    public var fraction: Double {
+        guard totalKnown else { return 0 }
+        return totalBytes == 0 ? 1 : Double(bytesDone) / Double(totalBytes)
+    }
 }

@@ -32,14 +32,71 @@ public struct ImageStore: Sendable {
         let name = name ?? Self.baseName(path)
         try Self.validateVolumeName(name)
         let expected = try expectedSHA256.map { (hex) throws(ProvisionerError) in try Self.normalizeSHA256(hex) }
-        let file = try await ImageFile.inspect(path)
+        return try await importFile(path, source: path, name: name, pool: poolName, expectedSHA256: expected, progress: progress)
+    }
+
+    /// Imports an image from an http or https URL as a new volume of `pool`.
+    ///
+    /// The name, checksum syntax, pool and name clash are checked first; then the image is
+    /// downloaded into a private directory in `$TMPDIR` (removed afterwards, whatever happens)
+    /// and imported like a file (see ``importImage(from:name:pool:expectedSHA256:progress:)``).
+    /// Errors name the URL, never the temporary file.
+    /// - Parameters:
+    ///   - name: the volume name; nil: the URL's last path component (without the query).
+    ///   - idleTimeout: how long to wait for the server to answer or send more bytes.
+    ///   - progress: the download (`.downloading`; total 0 when the server sent no length), then
+    ///     the checksum and upload phases.
+    /// - Throws: also `.fileUnreadable` when the server answers with an error status, cannot be
+    ///   reached or sends fewer bytes than announced; `.timeout`; `.cancelled`.
+    public func importImage(
+        fromURL source: String, name: String? = nil, pool poolName: String, expectedSHA256: String? = nil,
+        idleTimeout: Duration = .seconds(60), progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
+    ) async throws(ProvisionerError) -> ImageInfo {
+        let url = try ImageDownload.url(source)
+        let name = name ?? ImageDownload.defaultVolumeName(for: url)
+        do throws(ProvisionerError) {
+            try Self.validateVolumeName(name)
+        } catch {
+            throw ProvisionerError(.invalidArgument, "\(error.message) (from '\(source)'); give one with --name")
+        }
+        let expected = try expectedSHA256.map { (hex) throws(ProvisionerError) in try Self.normalizeSHA256(hex) }
+        // Everything that can be checked is checked before a possibly long download.
+        try await checkNameFree(name, in: try await activePool(poolName))
+        return try await ImageDownload.withTemporaryDirectory { directory throws(ProvisionerError) in
+            let path = "\(directory)/download"
+            do throws(ProvisionerError) {
+                try await ImageDownload.download(url, to: path, idleTimeout: idleTimeout) { received, total in
+                    progress(ImportProgress(phase: .downloading, bytesDone: received, totalBytes: total ?? 0))
+                }
+            } catch {
+                throw ProvisionerError(error.code, error.message + "; nothing was imported", underlying: error.underlying)
+            }
+            logger.info("downloaded image", metadata: ["url": "\(source)", "volume": "\(name)"])
+            return try await importFile(
+                path, source: source, name: name, pool: poolName, expectedSHA256: expected, progress: progress)
+        }
+    }
+
+    /// The import proper; `source` is what messages call the file (its path, or the URL it came from).
+    private func importFile(
+        _ path: String, source: String, name: String, pool poolName: String, expectedSHA256 expected: String?,
+        progress: @escaping @Sendable (ImportProgress) -> Void
+    ) async throws(ProvisionerError) -> ImageInfo {
+        let file: ImageFile
+        do throws(ProvisionerError) {
+            file = try await ImageFile.inspect(path)
+        } catch {
+            guard source != path else { throw error }
+            let message = error.message.replacingOccurrences(of: "'\(path)'", with: "'\(source)'")
+            throw ProvisionerError(error.code, message, underlying: error.underlying)
+        }
         if let expected {
             let actual = try await file.sha256 {
                 progress(ImportProgress(phase: .verifying, bytesDone: $0, totalBytes: file.size))
             }
             guard actual == expected else {
                 throw ProvisionerError(
-                    .checksumMismatch, "the SHA-256 of '\(path)' is \(actual), but \(expected) was expected; nothing was imported")
+                    .checksumMismatch, "the SHA-256 of '\(source)' is \(actual), but \(expected) was expected; nothing was imported")
             }
         }
         let pool = try await activePool(poolName)
@@ -52,10 +109,10 @@ public struct ImageStore: Sendable {
             throw .libvirt("cannot create volume '\(name)' in pool '\(poolName)'", error)
         }
         logger.info(
-            "importing image", metadata: ["path": "\(path)", "volume": "\(name)", "pool": "\(poolName)",
+            "importing image", metadata: ["source": "\(source)", "volume": "\(name)", "pool": "\(poolName)",
                 "format": "\(file.probe.format)", "bytes": "\(file.size)"])
         do {
-            try await upload(file, into: volume, progress: progress)
+            try await upload(file, source: source, into: volume, progress: progress)
             try await refresh(pool)
             return try await describe(try await lookUp(name, in: pool), in: pool)
         } catch {
@@ -65,12 +122,22 @@ public struct ImageStore: Sendable {
         }
     }
 
+    private func checkNameFree(_ name: String, in pool: StoragePool) async throws(ProvisionerError) {
+        let present: StorageVolume?
+        do {
+            present = try await pool.volumeIfPresent(named: name)
+        } catch {
+            throw .libvirt("cannot inspect pool '\(pool.name)'", error)
+        }
+        if present != nil {
+            throw ProvisionerError(
+                .alreadyExists, "a volume named '\(name)' already exists in pool '\(pool.name)'; choose another --name or delete it first")
+        }
+    }
+
     private func checkRoom(for file: ImageFile, named name: String, in pool: StoragePool) async throws(ProvisionerError) {
         do {
-            if try await pool.volumeIfPresent(named: name) != nil {
-                throw ProvisionerError(
-                    .alreadyExists, "a volume named '\(name)' already exists in pool '\(pool.name)'; choose another --name or delete it first")
-            }
+            try await checkNameFree(name, in: pool)
             let available = try await pool.info().available
             guard available >= file.size else {
                 throw ProvisionerError(
@@ -86,15 +153,15 @@ public struct ImageStore: Sendable {
         }
     }
 
-    private func upload(_ file: ImageFile, into volume: StorageVolume, progress: @escaping @Sendable (ImportProgress) -> Void)
-        async throws(ProvisionerError)
-    {
+    private func upload(
+        _ file: ImageFile, source: String, into volume: StorageVolume, progress: @escaping @Sendable (ImportProgress) -> Void
+    ) async throws(ProvisionerError) {
         do {
             try await volume.upload(from: .file(path: file.path), length: file.size) { sent in
                 progress(ImportProgress(phase: .uploading, bytesDone: sent, totalBytes: file.size))
             }
         } catch {
-            throw .libvirt("cannot upload '\(file.path)' into volume '\(volume.name)'", error)
+            throw .libvirt("cannot upload '\(source)' into volume '\(volume.name)'", error)
         }
     }
 

@@ -2,23 +2,37 @@
 /// Pure functions of the report, tested without a host.
 enum Diagnosis {
     static func problems(of report: HostReport) -> [String] {
-        var problems: [String] = []
-        let probed = report.virtTypes.filter { $0.boots != nil }
-        let skippedForFiles = report.virtTypes.contains { $0.boots == nil && $0.detail.contains("build-test-guest") }
-        if skippedForFiles {
-            problems.append(
-                "cannot tell which virt types boot: the probe guest is missing; run scripts/build-test-guest.sh")
-        } else if !probed.isEmpty, !probed.contains(where: { $0.boots == true }) {
-            let details = probed.map { "\($0.type): \($0.detail)" }.joined(separator: "; ")
-            problems.append("no virt type boots a guest on this host (\(details))")
-        }
-        if !report.hypervisor.uppercased().hasPrefix("QEMU"), report.hypervisor.uppercased() != "TEST" {
-            problems.append("the '\(report.hypervisor)' driver is not supported: connect to a QEMU/KVM host (qemu:///system)")
-        }
-        return problems
+        virtTypeProblems(report) + driverProblems(report) + poolProblems(report) + schemaProblems(report)
+            + toolProblems(report)
     }
 
     static func notes(of report: HostReport) -> [String] {
+        virtTypeNotes(report) + poolNotes(report) + templateNotes(report) + memoryNotes(report)
+    }
+
+    // MARK: Virt types and driver
+
+    private static func virtTypeProblems(_ report: HostReport) -> [String] {
+        let probed = report.virtTypes.filter { $0.boots != nil }
+        let skippedForFiles = report.virtTypes.contains { $0.boots == nil && $0.detail.contains("build-test-guest") }
+        if skippedForFiles {
+            return ["cannot tell which virt types boot: the probe guest is missing; run scripts/build-test-guest.sh"]
+        }
+        if !probed.isEmpty, !probed.contains(where: { $0.boots == true }) {
+            let details = probed.map { "\($0.type): \($0.detail)" }.joined(separator: "; ")
+            return ["no virt type boots a guest on this host (\(details))"]
+        }
+        return []
+    }
+
+    private static func driverProblems(_ report: HostReport) -> [String] {
+        guard !isQEMU(report), report.hypervisor.uppercased() != "TEST" else { return [] }
+        return ["the '\(report.hypervisor)' driver is not supported: connect to a QEMU/KVM host (qemu:///system)"]
+    }
+
+    private static func isQEMU(_ report: HostReport) -> Bool { report.hypervisor.uppercased().hasPrefix("QEMU") }
+
+    private static func virtTypeNotes(_ report: HostReport) -> [String] {
         var notes: [String] = []
         let kvm = report.virtTypes.first { $0.type == "kvm" }
         let qemu = report.virtTypes.first { $0.type == "qemu" }
@@ -30,12 +44,112 @@ enum Diagnosis {
         if let kvm, !kvm.advertised, qemu?.boots == true {
             notes.append("KVM is not available: guests run with --virt-type qemu (TCG, slower)")
         }
-        if !report.pools.contains(where: \.active) {
-            notes.append("no active storage pool: guest images need one")
+        return notes
+    }
+
+    private static func memoryNotes(_ report: HostReport) -> [String] {
+        guard report.host.freeMemoryBytes < 1 << 30 else { return [] }
+        return ["less than 1 GiB of host memory is free (\(Rendering.bytes(report.host.freeMemoryBytes)))"]
+    }
+
+    // MARK: Storage pools
+
+    /// Free space below which an active pool gets a note.
+    static let lowPoolSpace: UInt64 = 2 << 30
+
+    static let createDefaultPool =
+        "virsh pool-define-as default dir --target /var/lib/libvirt/images && virsh pool-build default"
+        + " && virsh pool-start default && virsh pool-autostart default"
+    static let startDefaultPool = "virsh pool-start default && virsh pool-autostart default"
+
+    private static func poolProblems(_ report: HostReport) -> [String] {
+        guard !report.pools.contains(where: \.active) else { return [] }
+        if report.pools.contains(where: { $0.name == HostReport.defaultPool }) {
+            return ["no active storage pool: guest images need one; start kinvm's default pool: \(startDefaultPool)"]
         }
-        if report.host.freeMemoryBytes < 1 << 30 {
-            notes.append("less than 1 GiB of host memory is free (\(Rendering.bytes(report.host.freeMemoryBytes)))")
+        return ["no active storage pool: guest images need one; create kinvm's default pool: \(createDefaultPool)"]
+    }
+
+    private static func poolNotes(_ report: HostReport) -> [String] {
+        let active = report.pools.filter(\.active)
+        guard !active.isEmpty else { return [] }
+        var notes: [String] = []
+        if let pool = report.pools.first(where: { $0.name == HostReport.defaultPool }) {
+            if !pool.active {
+                notes.append(
+                    "storage pool 'default', the one kinvm uses unless given --pool, is not active: \(startDefaultPool)")
+            }
+        } else {
+            let names = active.map(\.name).joined(separator: ", ")
+            notes.append(
+                "there is no storage pool named 'default', the one kinvm uses unless given --pool: "
+                    + "pass --pool (active: \(names)) or create it: \(createDefaultPool)")
+        }
+        for pool in active where pool.availableBytes < lowPoolSpace {
+            notes.append(
+                "storage pool '\(pool.name)' has only \(Rendering.bytes(pool.availableBytes)) free: "
+                    + "base images and guest disks need more than 2 GiB")
         }
         return notes
+    }
+
+    // MARK: Schemas and templates
+
+    private static func schemaProblems(_ report: HostReport) -> [String] {
+        var problems: [String] = []
+        let missing = report.schemas.filter { $0.path == nil }
+        if !missing.isEmpty {
+            let searched = missing[0].searched.joined(separator: ", ")
+            problems.append(
+                "libvirt's RelaxNG schemas are missing (\(missing.map(\.name).joined(separator: ", ")); looked in \(searched)): "
+                    + "kinvm validates every guest against them before defining it; install libvirt-daemon "
+                    + "(its libvirt0 dependency ships /usr/share/libvirt/schemas) or set KINVM_LIBVIRT_SCHEMAS "
+                    + "to a directory holding them")
+        }
+        for schema in report.schemas {
+            if let path = schema.path, let error = schema.error {
+                problems.append("libvirt's schema \(schema.name) at \(path) cannot be loaded: \(error)")
+            }
+        }
+        return problems
+    }
+
+    private static func templateNotes(_ report: HostReport) -> [String] {
+        let templates = report.templates
+        guard let directory = templates.directory else {
+            return [
+                "the templates kinvm ships were not found: install them as share/kinvm/templates next to "
+                    + "kinvm's bin/ directory, or set KINVM_SHIPPED_TEMPLATES"
+            ]
+        }
+        if templates.valid.isEmpty, templates.invalid.isEmpty {
+            return [
+                "no templates in \(directory) (the templates kinvm ships): set KINVM_SHIPPED_TEMPLATES to the "
+                    + "directory holding domains/, networks/ and pools/"
+            ]
+        }
+        // Without the schemas every template fails: that is one problem already, not a note per template.
+        guard report.schemas.allSatisfy({ $0.error == nil }) else { return [] }
+        return templates.invalid.map { "shipped template '\($0.template)' does not validate: \($0.error)" }
+    }
+
+    // MARK: Tools
+
+    private static func toolProblems(_ report: HostReport) -> [String] {
+        guard isQEMU(report) else { return [] }
+        var problems: [String] = []
+        for tool in report.tools where tool.status == .missing {
+            switch tool.name {
+            case "qemu-img":
+                problems.append(
+                    "qemu-img is not installed on this host: libvirt's storage driver needs it to create the "
+                        + "qcow2 overlays guests boot from; install it: apt-get install qemu-utils")
+            default:
+                problems.append(
+                    "the emulator libvirt would run (\(tool.path ?? "unknown")) is missing: "
+                        + "install it: apt-get install qemu-system-x86")
+            }
+        }
+        return problems
     }
 }

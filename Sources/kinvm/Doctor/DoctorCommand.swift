@@ -6,7 +6,7 @@ import Libvirt
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check a libvirt host: daemon, versions, virt types that really boot, pools, networks, guests.",
+        abstract: "Check a libvirt host: daemon, versions, virt types that really boot, pools, schemas, templates, tools.",
         discussion: """
             Exits 0 when kinvm can run guests on the host, 1 when something must be fixed first \
             (each problem is printed with what to do), 64 on bad arguments (EX_USAGE).
@@ -15,6 +15,11 @@ struct DoctorCommand: AsyncParsableCommand {
             built by scripts/build-test-guest.sh) and waits for it to reach userspace. KVM can be \
             listed by libvirt yet unusable (e.g. nested virtualisation); then use --virt-type qemu \
             (TCG: slower, but works everywhere).
+
+            It also checks that an active storage pool exists (and kinvm's default pool, 'default'), \
+            that libvirt's RelaxNG schemas load ($KINVM_LIBVIRT_SCHEMAS, then /usr/share/libvirt/schemas), \
+            that the shipped templates validate, and - on a local host - that the emulator and qemu-img \
+            are installed.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -52,6 +57,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         defer { Task { await host.close() } }
         var report = try await HostReport.gather(from: host)
+        await HostChecks.run(on: host, into: &report)
         report.virtTypes = try await probeVirtTypes(on: host)
         report.problems = Diagnosis.problems(of: report)
         report.notes = Diagnosis.notes(of: report)

@@ -22,6 +22,15 @@ enum DoctorText {
         lines.append(section("Storage pools", report.pools.isEmpty ? nil : Rendering.table(
             ["NAME", "ACTIVE", "CAPACITY", "AVAILABLE"],
             report.pools.map { [$0.name, $0.active ? "yes" : "no", Rendering.bytes($0.capacityBytes), Rendering.bytes($0.availableBytes)] })))
+        lines.append(section("Schemas", report.schemas.isEmpty ? nil : Rendering.table(
+            ["NAME", "STATUS", "PATH"],
+            report.schemas.map { schema in
+                [schema.name, schema.path == nil ? "missing" : schema.error == nil ? "ok" : "broken",
+                 schema.path ?? "looked in \(schema.searched.joined(separator: ", "))"]
+            })))
+        lines.append(templateSection(report.templates))
+        lines.append(section("Tools", report.tools.isEmpty ? nil : Rendering.table(
+            ["TOOL", "STATUS", "PATH"], report.tools.map { [$0.name, $0.status.rawValue, $0.path ?? "-"] })))
         lines.append(section("Networks", report.networks.isEmpty ? nil : Rendering.table(
             ["NAME", "ACTIVE", "BRIDGE"],
             report.networks.map { [$0.name, $0.active ? "yes" : "no", $0.bridge ?? "-"] })))
@@ -39,6 +48,15 @@ enum DoctorText {
             lines.append(contentsOf: report.notes.map { "  - \($0)" })
         }
         return lines.joined(separator: "\n")
+    }
+
+    private static func templateSection(_ templates: HostReport.Templates) -> String {
+        guard let directory = templates.directory else { return section("Templates", "not found") }
+        var rows = templates.valid.map { [$0, "valid", "-"] }
+        rows += templates.invalid.map { [$0.template, "invalid", $0.error] }
+        rows.sort { $0[0] < $1[0] }
+        let table = rows.isEmpty ? "(none)" : Rendering.table(["TEMPLATE", "STATUS", "ERROR"], rows)
+        return section("Templates (\(directory))", table)
     }
 
     private static func section(_ title: String, _ body: String?) -> String {

@@ -14,6 +14,12 @@ struct HostReport: Codable, Sendable {
     var pools: [Pool]
     var networks: [Network]
     var domains: [Domain]
+    /// libvirt's RelaxNG schemas, which kinvm validates every document against before defining it.
+    var schemas: [Schema]
+    /// The templates kinvm ships.
+    var templates: Templates
+    /// Programs libvirt runs on the hypervisor host for kinvm.
+    var tools: [Tool]
     /// What the user should fix, one sentence each; empty when all is well.
     var problems: [String]
     /// Advice that does not stop kinvm from working.
@@ -45,6 +51,52 @@ struct HostReport: Codable, Sendable {
         var vcpus: Int
         var memoryBytes: UInt64
     }
+
+    /// One of libvirt's schemas (`domain.rng` …).
+    struct Schema: Codable, Sendable {
+        var name: String
+        /// Where it was found; nil when missing.
+        var path: String?
+        /// The directories searched, in order.
+        var searched: [String]
+        /// Why it could not be found or compiled; nil when it loaded.
+        var error: String?
+    }
+
+    /// The shipped template directory and what its templates are worth.
+    struct Templates: Codable, Sendable {
+        /// nil when it was not found.
+        var directory: String?
+        /// `kind/name` of each template that validates against libvirt's schema.
+        var valid: [String]
+        var invalid: [InvalidTemplate]
+    }
+
+    struct InvalidTemplate: Codable, Sendable {
+        /// `kind/name`, e.g. `domains/minimal`.
+        var template: String
+        var error: String
+    }
+
+    /// A program on the hypervisor host.
+    struct Tool: Codable, Sendable {
+        /// `emulator` or `qemu-img`.
+        var name: String
+        /// Where it is (or where libvirt says it is); nil when unknown or missing.
+        var path: String?
+        var status: ToolStatus
+    }
+
+    enum ToolStatus: String, Codable, Sendable {
+        case found, missing
+        /// The driver does not say (the test driver has no domain capabilities).
+        case unknown
+        /// The host is remote: kinvm cannot look at its files.
+        case notChecked = "not checked (remote host)"
+    }
+
+    /// The pool `kinvm image` and `kinvm vm create` use unless told otherwise.
+    static let defaultPool = "default"
 }
 
 /// One virt type (`kvm`, `qemu`): whether libvirt offers it and whether a guest really boots.
@@ -95,6 +147,9 @@ extension HostReport {
             pools: poolRows.sorted { $0.name < $1.name },
             networks: networkRows.sorted { $0.name < $1.name },
             domains: domainRows.sorted { $0.name < $1.name },
+            schemas: [],
+            templates: Templates(directory: nil, valid: [], invalid: []),
+            tools: [],
             problems: [],
             notes: [])
     }

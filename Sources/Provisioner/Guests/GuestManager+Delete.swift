@@ -1,0 +1,106 @@
+import DomainTemplates
+import Foundation
+import Libvirt
+
+extension GuestManager {
+    /// Destroys and undefines the guest and deletes the volumes kinvm created for it.
+    ///
+    /// Refused (`.notOwned`) for a domain without kinvm's metadata unless `force`. The volumes in
+    /// the metadata are deleted (ones already gone are fine); every other volume or file the
+    /// domain used is kept and reported. The console log file is deleted when the connection is
+    /// local (the URI has no host), else reported.
+    public func delete(_ name: String, force: Bool = false) async throws(ProvisionerError) -> GuestDeletion {
+        let found = try await find(name, requireOwned: !force, action: "delete")
+        let domain = found.domain
+        let disks: [ImageUsage.Disk]
+        let wasRunning: Bool
+        do {
+            disks = try StorageXML.domainDisks(try await domain.xml(flags: .inactive), domain: name)
+            wasRunning = try await domain.isActive()
+            if wasRunning { try await domain.destroy() }
+        } catch let error as ProvisionerError {
+            throw error
+        } catch let error as LibvirtError {
+            throw .libvirt("cannot stop guest '\(name)' before deleting it", error)
+        } catch {
+            throw ProvisionerError(.libvirt, "cannot stop guest '\(name)' before deleting it: \(error)")
+        }
+        do {
+            try await DomainRemoval.undefine(domain)
+        } catch {
+            throw .libvirt("cannot undefine guest '\(name)'", error)
+        }
+        logger.info("deleted domain", metadata: ["guest": "\(name)", "uuid": "\(domain.uuid)", "was-running": "\(wasRunning)"])
+
+        let managed = found.spec.metadata?.volumes ?? []
+        var deleted: [String] = []
+        for ref in managed {
+            if try await deleteVolume(ref, of: name) { deleted.append(ref.description) }
+        }
+        let kept = await keptVolumes(disks, managed: Set(managed))
+        let (consoleLog, consoleLogDeleted) = removeConsoleLog(found.spec.consoleLog, of: name)
+        return GuestDeletion(
+            name: name, uuid: domain.uuid, wasRunning: wasRunning, deletedVolumes: deleted, keptVolumes: kept,
+            consoleLog: consoleLog, consoleLogDeleted: consoleLogDeleted)
+    }
+
+    /// Deletes a volume kinvm made for the guest; false when it (or its pool) is already gone.
+    private func deleteVolume(_ ref: VolumeRef, of guest: String) async throws(ProvisionerError) -> Bool {
+        do {
+            guard let pool = try await connection.storagePoolIfPresent(named: ref.pool),
+                let volume = try await pool.volumeIfPresent(named: ref.volume)
+            else { return false }
+            try await volume.delete()
+            logger.info("deleted volume", metadata: ["guest": "\(guest)", "volume": "\(ref)"])
+            return true
+        } catch where error.code == .noStorageVol {
+            return false
+        } catch {
+            throw .libvirt("guest '\(guest)' was undefined, but its volume \(ref) cannot be deleted", error)
+        }
+    }
+
+    /// The disks the domain used that kinvm did not make: `pool/volume`, or the file's path (as
+    /// `pool/volume` when a pool holds it).
+    private func keptVolumes(_ disks: [ImageUsage.Disk], managed: Set<VolumeRef>) async -> [String] {
+        var kept: [String] = []
+        for disk in disks {
+            var ref: VolumeRef?
+            if let pool = disk.pool, let volume = disk.volume {
+                ref = VolumeRef(pool: pool, volume: volume)
+            } else if let file = disk.file {
+                if let volume = try? await connection.volume(path: file), let pool = try? await volume.pool() {
+                    ref = VolumeRef(pool: pool.name, volume: volume.name)
+                } else {
+                    kept.append(file)
+                    continue
+                }
+            }
+            if let ref, !managed.contains(ref) { kept.append(ref.description) }
+        }
+        return kept
+    }
+
+    /// Deletes the console log when the connection is local and the file exists.
+    /// - Returns: the path to report (nil when there is none), and whether it was deleted.
+    private func removeConsoleLog(_ path: String?, of guest: String) -> (String?, Bool) {
+        guard let path else { return (nil, false) }
+        guard Self.isLocal(uri: connection.uri) else { return (path, false) }
+        guard FileManager.default.fileExists(atPath: path) else { return (nil, false) }
+        do {
+            try FileManager.default.removeItem(atPath: path)
+            logger.info("deleted console log", metadata: ["guest": "\(guest)", "path": "\(path)"])
+            return (path, true)
+        } catch {
+            return (path, false)
+        }
+    }
+
+    /// A URI without a host part: `qemu:///system`, `qemu+unix:///system?socket=…`, `test:///default`.
+    static func isLocal(uri: String) -> Bool {
+        guard let separator = uri.range(of: "://") else { return false }
+        let rest = uri[separator.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        return authority.isEmpty
+    }
+}

@@ -1,0 +1,388 @@
+import DomainTemplates
+import Foundation
+import Libvirt
+import Testing
+
+@testable import Provisioner
+
+/// start, stop, wait, resize, exec, addresses and the console log on libvirt's test driver (a
+/// private host per test). The test driver has no guest agent and no DHCP leases: what needs them
+/// is tested on the real daemon (GuestOperationsIntegrationTests); here their failure paths are.
+@Suite("Guest power, resize and console on the test driver")
+struct GuestPowerTests {
+    struct Host {
+        let connection: Connection
+        let directory: String
+        var guests: GuestManager { GuestManager(connection: connection) }
+
+        static func open() async throws -> Host {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kinvm-pwr-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let xml = """
+                <node>
+                  <network><name>default</name><bridge name='virbr0'/><forward/>
+                    <ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip>
+                  </network>
+                </node>
+                """
+            try xml.write(toFile: "\(directory)/host.xml", atomically: true, encoding: .utf8)
+            return Host(connection: try await Connection.open("test://\(directory)/host.xml"), directory: directory)
+        }
+
+        func remove() async {
+            await connection.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        func consoleLog(_ name: String) -> String { "\(directory)/\(name)-console.log" }
+
+        /// Defines a guest (1 of max 2 vCPUs, 256 of max 512 MiB, a NIC on `default`, a user NIC
+        /// when asked, the console logged to a file) and optionally starts it.
+        @discardableResult
+        func define(
+            _ name: String, owned: Bool = true, running: Bool = false, userNIC: Bool = false, console: Bool = true
+        ) async throws -> Domain {
+            let metadata =
+                owned ? "<metadata><kinvm:instance xmlns:kinvm='\(KinvmMetadata.namespace)' owner='kinvm' cluster='t'/></metadata>" : ""
+            let user = userNIC ? "<interface type='user'><mac address='52:54:00:00:00:02'/><alias name='ua-kinvm-nic1'/></interface>" : ""
+            let serial = console ? "<serial type='file'><source path='\(consoleLog(name))'/><target port='0'/></serial>" : ""
+            let xml = """
+                <domain type='test'>
+                  <name>\(name)</name>
+                  <memory unit='KiB'>524288</memory>
+                  <currentMemory unit='KiB'>262144</currentMemory>
+                  <vcpu current='1'>2</vcpu>
+                  <os><type arch='x86_64'>hvm</type></os>
+                  \(metadata)
+                  <devices>
+                    <interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/><alias name='ua-kinvm-nic0'/></interface>
+                    \(user)
+                    \(serial)
+                  </devices>
+                </domain>
+                """
+            let domain = try await connection.defineDomain(xml: xml)
+            if running { try await domain.start() }
+            return domain
+        }
+    }
+
+    static func expectError(
+        _ code: ProvisionerError.Code, containing parts: [String], sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () async throws -> Void
+    ) async {
+        do {
+            try await body()
+            Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
+        } catch let error as ProvisionerError {
+            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+            for part in parts { #expect(error.description.contains(part), "\(error)", sourceLocation: sourceLocation) }
+        } catch {
+            Issue.record("expected ProvisionerError \(code), got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: start / stop
+
+    @Test("start: a stopped guest runs, a running one is fine, a foreign one may be started; progress is reported")
+    func start() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        try await host.define("web-1")
+        try await host.define("foreign", owned: false)
+
+        let steps = Steps()
+        let info = try await host.guests.start("web-1", wait: .running, timeout: .seconds(10)) { steps.append($0.step) }
+        #expect(info.state == "running")
+        #expect(steps.all == ["starting", "waiting for the guest to run"])
+        #expect(try await host.guests.start("web-1").state == "running")
+        #expect(try await host.guests.start("foreign", wait: .none).state == "running")
+        await Self.expectError(.notFound, containing: ["no guest named 'nope'"]) { _ = try await host.guests.start("nope") }
+    }
+
+    @Test("stop: graceful on the test driver, already stopped reported, foreign guests only with force")
+    func stop() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        try await host.define("web-1", running: true)
+        try await host.define("foreign", owned: false, running: true)
+
+        let stopped = try await host.guests.stop("web-1", timeout: .seconds(5))
+        #expect(stopped.graceful && !stopped.wasStopped)
+        #expect(stopped.seconds < 5)
+        #expect(try await host.guests.get("web-1").state == "shut off")
+        let again = try await host.guests.stop("web-1")
+        #expect(again == GuestStop(name: "web-1", graceful: true, wasStopped: true, seconds: 0))
+
+        await Self.expectError(.notOwned, containing: ["domain 'foreign' was not created by kinvm", "will not stop it", "--force"]) {
+            _ = try await host.guests.stop("foreign")
+        }
+        #expect(try await host.guests.get("foreign").state == "running")
+        #expect(try await host.guests.stop("foreign", force: true).graceful)
+        #expect(try await host.guests.get("foreign").state == "shut off")
+    }
+
+    // MARK: wait
+
+    @Test("wait fails at once for a shut-off guest, with the state and the console's last lines")
+    func waitForStoppedGuest() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        let domain = try await host.define("web-1")
+        let lines = (1...30).map { "console line \($0)" }.joined(separator: "\n")
+        try lines.write(toFile: host.consoleLog("web-1"), atomically: true, encoding: .utf8)
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        for condition in [GuestWaitCondition.running, .agent, .cloudInit] {
+            await Self.expectError(
+                .invalidState,
+                containing: ["guest 'web-1' is shut off while waiting for \(condition.rawValue)", "console line 11\n", "console line 30"]
+            ) {
+                try await host.guests.wait(for: domain, until: condition, timeout: .seconds(30))
+            }
+        }
+        #expect(clock.now - started < .seconds(5))
+        // Only the last 20 lines.
+        await Self.expectError(.invalidState, containing: []) {
+            do {
+                try await host.guests.wait(for: domain, until: .running, timeout: .seconds(30))
+            } catch let error as ProvisionerError {
+                #expect(!error.message.contains("console line 10\n"))
+                throw error
+            }
+        }
+        // .none never waits.
+        try await host.guests.wait(for: domain, until: .none, timeout: .zero)
+    }
+
+    @Test("waiting for an agent that never answers times out, saying what was awaited and seen")
+    func waitAgentTimeout() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        let domain = try await host.define("web-1", running: true)
+        let clock = ContinuousClock()
+        let started = clock.now
+        await Self.expectError(
+            .timeout, containing: ["guest 'web-1' did not reach agent within 1.5 s; last seen: guest agent: no answer ("]
+        ) {
+            try await host.guests.wait(for: domain, until: .agent, timeout: .milliseconds(1500))
+        }
+        let elapsed = clock.now - started
+        #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(5))
+    }
+
+    @Test("a wait is cancellable")
+    func waitCancellable() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        let domain = try await host.define("web-1", running: true)
+        let guests = host.guests
+        let task = Task {
+            try await guests.wait(for: domain, until: .agent, timeout: .seconds(60))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = await task.result
+        #expect(clock.now - started < .seconds(5))
+        guard case .failure(let error as ProvisionerError) = result else {
+            Issue.record("a cancelled wait should fail with a ProvisionerError: \(result)")
+            return
+        }
+        #expect(error.code == .cancelled)
+    }
+
+    // MARK: resize
+
+    @Test("resize a stopped guest: config changes, ceilings raised, nothing pending")
+    func resizeStopped() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        try await host.define("web-1")
+        let outcome = try await host.guests.resize("web-1", ResizeRequest(vcpus: 3, memory: .mebibytes(768)))
+        #expect(outcome.before == GuestSizes(vcpus: 1, maxVCPUs: 2, memoryBytes: 256 << 20, maxMemoryBytes: 512 << 20))
+        #expect(outcome.after == GuestSizes(vcpus: 3, maxVCPUs: 3, memoryBytes: 768 << 20, maxMemoryBytes: 768 << 20))
+        #expect(
+            outcome.steps == [
+                "vCPU ceiling 2 -> 3 (config)", "vCPUs 1 -> 3 (config)", "memory ceiling 512MiB -> 768MiB (config)",
+                "memory 256MiB -> 768MiB (config)",
+            ])
+        #expect(!outcome.restarted && !outcome.pendingUntilRestart && !outcome.verifiedInGuest)
+        let info = try await host.guests.get("web-1")
+        #expect(info.vcpus == 3 && info.maxVCPUs == 3 && info.memoryBytes == 768 << 20)
+
+        let nothing = try await host.guests.resize("web-1", ResizeRequest(vcpus: 3, memory: .mebibytes(768)))
+        #expect(nothing.steps.isEmpty && nothing.before == nothing.after)
+
+        await Self.expectError(.invalidState, containing: ["guest 'web-1' is shut off: a live resize needs a running guest"]) {
+            _ = try await host.guests.resize("web-1", ResizeRequest(vcpus: 2, mode: .live))
+        }
+    }
+
+    @Test("resize a running guest without agent: live and config, checked through libvirt, not in the guest")
+    func resizeRunningLive() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        let domain = try await host.define("web-1", running: true)
+        let outcome = try await host.guests.resize(
+            "web-1", ResizeRequest(vcpus: 2, memory: .mebibytes(384), timeout: .seconds(5)))
+        #expect(
+            outcome.steps == [
+                "vCPUs 1 -> 2 live", "libvirt reports 2 vCPUs (not checked in the guest: no guest agent)",
+                "memory 256MiB -> 384MiB live", "balloon at 384MiB (not checked in the guest: no guest agent)",
+            ])
+        #expect(!outcome.verifiedInGuest && !outcome.restarted && !outcome.pendingUntilRestart)
+        #expect(outcome.after.vcpus == 2 && outcome.after.memoryBytes == 384 << 20)
+        #expect(outcome.after.guestOnlineCPUs == nil)
+        // Saved in the config too.
+        #expect(try await domain.vcpuCount(flags: .config) == 2)
+    }
+
+    @Test("resize a running guest: refusals in auto mode, config mode pending until restart, foreign guests need force")
+    func resizeRunningRefusals() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        let domain = try await host.define("web-1", running: true)
+        try await host.define("foreign", owned: false, running: true)
+
+        await Self.expectError(.unsupported, containing: ["live vCPU removal is unreliable; use --restart or --config"]) {
+            try await domain.setVCPUs(2, flags: .live)
+            _ = try await host.guests.resize("web-1", ResizeRequest(vcpus: 1))
+        }
+        await Self.expectError(.unsupported, containing: ["its memory ceiling is 512MiB"]) {
+            _ = try await host.guests.resize("web-1", ResizeRequest(memory: .gibibytes(1), mode: .live))
+        }
+        let config = try await host.guests.resize("web-1", ResizeRequest(vcpus: 1, memory: .gibibytes(1), mode: .config))
+        #expect(config.pendingUntilRestart && !config.restarted)
+        // The config already has 1 vCPU (the live change above was live only).
+        #expect(config.steps == ["memory ceiling 512MiB -> 1GiB (config)", "memory 256MiB -> 1GiB (config)"])
+        #expect(try await domain.vcpuCount(flags: .live) == 2)
+
+        await Self.expectError(.notOwned, containing: ["will not resize it unless you pass --force"]) {
+            _ = try await host.guests.resize("foreign", ResizeRequest(vcpus: 2))
+        }
+        #expect(try await host.guests.resize("foreign", ResizeRequest(vcpus: 2), force: true).after.vcpus == 2)
+    }
+
+    // MARK: exec, addresses, console
+
+    @Test("exec needs a running guest and the agent; errors name the guest and the command")
+    func exec() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        try await host.define("web-1")
+        await Self.expectError(.invalidState, containing: ["guest 'web-1' is shut off", "running guest"]) {
+            _ = try await host.guests.exec("web-1", "/bin/true")
+        }
+        _ = try await host.guests.start("web-1")
+        await Self.expectError(.guestAgent, containing: ["guest agent of 'web-1' failed 'guest-exec'"]) {
+            _ = try await host.guests.exec("web-1", "/bin/true")
+        }
+    }
+
+    @Test("addresses: what was tried is said, and user-mode NICs are explained")
+    func addresses() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        try await host.define("web-1", running: true, userNIC: true)
+        await Self.expectError(
+            .timeout,
+            containing: [
+                "no IP address for guest web-1; tried: guest agent (no answer: ",
+                "DHCP leases of network 'default' (cannot read them: ",
+                "; user-mode NICs get no lease, the guest agent is the only source for them",
+            ]
+        ) {
+            _ = try await host.guests.addresses("web-1")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        await Self.expectError(.timeout, containing: ["no IP address for guest web-1 within 1.5 s; tried: "]) {
+            _ = try await host.guests.addresses("web-1", timeout: .milliseconds(1500))
+        }
+        #expect(clock.now - started >= .milliseconds(1500))
+        _ = try await host.guests.stop("web-1")
+        await Self.expectError(.invalidState, containing: ["guest 'web-1' is shut off"]) {
+            _ = try await host.guests.addresses("web-1")
+        }
+    }
+
+    @Test("the agent's addresses without loopback and link-local")
+    func usableAddresses() {
+        typealias Interface = GuestAgent.Interface
+        let interfaces = [
+            Interface(name: "lo", hardwareAddress: "00:00:00:00:00:00", ipAddresses: [.init(type: "ipv4", address: "127.0.0.1", prefix: 8)]),
+            Interface(
+                name: "eth0", hardwareAddress: "52:54:00:AA:BB:CC",
+                ipAddresses: [
+                    .init(type: "ipv4", address: "10.0.2.15", prefix: 24), .init(type: "ipv6", address: "fe80::1", prefix: 64),
+                    .init(type: "ipv4", address: "169.254.3.4", prefix: 16), .init(type: "ipv6", address: "fd00::15", prefix: 64),
+                ]),
+        ]
+        #expect(
+            GuestManager.usableAddresses(interfaces) == [
+                GuestAddress(interface: "eth0", mac: "52:54:00:aa:bb:cc", family: "ipv4", address: "10.0.2.15", prefix: 24, source: .agent),
+                GuestAddress(interface: "eth0", mac: "52:54:00:aa:bb:cc", family: "ipv6", address: "fd00::15", prefix: 64, source: .agent),
+            ])
+    }
+
+    @Test("the console log: read when local, missing file and missing log named")
+    func consoleLog() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        try await host.define("web-1")
+        try await host.define("quiet", console: false)
+        await Self.expectError(.notFound, containing: ["does not exist at \(host.consoleLog("web-1"))"]) {
+            _ = try await host.guests.consoleLog("web-1")
+        }
+        try "KINVM-TEST-GUEST-READY\n".write(toFile: host.consoleLog("web-1"), atomically: true, encoding: .utf8)
+        #expect(try await host.guests.consoleLog("web-1") == "KINVM-TEST-GUEST-READY\n")
+        await Self.expectError(.notFound, containing: ["guest 'quiet' has no console log file"]) {
+            _ = try await host.guests.consoleLog("quiet")
+        }
+    }
+
+    @Test("a remote host's console log is not read here", arguments: [
+        ("qemu+ssh://root@hv1/system", false), ("qemu+tls://hv1.example/system", false),
+        ("qemu:///system", true), ("qemu+unix:///system?socket=/run/x.sock", true), ("test:///default", true),
+    ])
+    func consoleLogRemote(uri: String, local: Bool) {
+        do {
+            _ = try GuestManager.readConsoleLog(at: "/nonexistent/kinvm-web-1-console.log", guest: "web-1", uri: uri)
+            Issue.record("a missing or remote log should fail")
+        } catch {
+            if local {
+                #expect(error.code == .notFound)
+            } else {
+                #expect(error.code == .unsupported)
+                #expect(error.message.contains("is on the hypervisor host at /nonexistent/kinvm-web-1-console.log"))
+            }
+        }
+    }
+
+    @Test("cloud-init status --long is read: done, running, error and degraded with their reports", arguments: [
+        ("status: done\ntime: Sat, 29 Nov 2025\ndetail:\nDataSourceNoCloud\n", 0, CloudInitStatus.done),
+        ("status: running\ntime: …\n", 0, .running("running")),
+        ("status: not run\n", 0, .running("not run")),
+        ("status: error\ndetail:\n('scripts_user', RuntimeError())\n", 1,
+         .failed(status: "error", report: "status: error\ndetail:\n('scripts_user', RuntimeError())")),
+        ("status: done\nextended_status: degraded done\nerrors: []\nrecoverable_errors:\nWARNING:\n\t- no locale\n", 2,
+         .failed(status: "degraded done", report: "status: done\nextended_status: degraded done\nerrors: []\nrecoverable_errors:\nWARNING:\n\t- no locale")),
+        ("", 127, .unknown),
+    ])
+    func cloudInitStatus(output: String, exitCode: Int, expected: CloudInitStatus) {
+        #expect(CloudInitStatus(output: output, exitCode: exitCode) == expected)
+    }
+}
+
+/// Collects progress steps from a `@Sendable` callback.
+private final class Steps: @unchecked Sendable {
+    // @unchecked Sendable: every access holds the lock.
+    private let lock = NSLock()
+    private var steps: [String] = []
+
+    func append(_ step: String) { lock.withLock { steps.append(step) } }
+    var all: [String] { lock.withLock { steps } }
+}
