@@ -83,4 +83,22 @@ struct GuestFeatureTests {
         }
         #expect(throws: SpecError.self) { try spec.validate() }
     }
+
+    @Test("raising the vCPU ceiling of a rendered qemu guest drops kinvm's small TCG cache, once")
+    func acceleratorUpdate() throws {
+        var spec = Self.guestSpec()
+        spec.vcpus = 2
+        spec.maxVCPUs = 2
+        let document = try Fixtures.render("k8s-node", spec)
+        #expect(try document.select("/domain/features/tcg/tb-cache").count == 1)
+        #expect(try DomainRenderer.updateAccelerator(in: document, source: "unchanged") == false)
+        // What virDomainSetVcpusFlags(config|maximum) does to the definition.
+        let vcpu = try #require(document.root.firstChild(named: "vcpu"))
+        try vcpu.setText("4")
+        try vcpu.setAttribute("current", "2")
+        #expect(try DomainRenderer.updateAccelerator(in: document, source: "raised") == true)
+        #expect(try document.select("/domain/features/tcg").isEmpty)
+        #expect(try DomainRenderer.updateAccelerator(in: document, source: "again") == false)
+        try TemplateValidator.validate(document, as: .domain, source: "raised")
+    }
 }

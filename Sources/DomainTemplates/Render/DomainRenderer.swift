@@ -39,6 +39,20 @@ public enum DomainRenderer {
         if let uuid = spec.uuid { try domain.child("uuid").setText(uuid.lowercased()) }
     }
 
+    /// Applies the TCG cache rule of ``applyAccelerator(_:to:)`` again to a domain whose sizes
+    /// changed outside a render (e.g. a vCPU ceiling raised through libvirt's API).
+    /// - Returns: whether the document changed (then it must be defined again).
+    public static func updateAccelerator(in document: XMLDocument, source: String) throws(TemplateError) -> Bool {
+        let before = document.serialized()
+        let spec = try DomainSpecReader.read(document, source: source)
+        do {
+            try applyAccelerator(spec, to: document.root)
+        } catch {
+            throw .xml(error)
+        }
+        return document.serialized() != before
+    }
+
     /// The TCG translation cache. QEMU's default (1 GiB) makes each TCG guest about 1 GB larger;
     /// 64 MiB costs no speed. But QEMU 7.2 aborts (`tcg_region_initial_alloc__locked: assertion
     /// failed`) when a vCPU is hot-plugged while every region of a small, full cache is taken,

@@ -23,6 +23,7 @@ extension GuestManager {
         if plan.actions.isEmpty {
             after = before
         } else {
+            if let target = run.live?.memoryKiB { await settleBalloon(found.domain, at: target) }
             let spec = try await readSpec(of: found.domain)
             after = try await guestSizes(found.domain, observed: try await observeSizes(found.domain, spec: spec))
         }
@@ -31,5 +32,17 @@ extension GuestManager {
             name: name, before: before, after: after, steps: run.steps, restarted: plan.restart,
             verifiedInGuest: run.verifications > 0 && run.verifications == run.verificationsInGuest,
             pendingUntilRestart: plan.pendingUntilRestart)
+    }
+
+    /// libvirt's balloon figure follows the guest's balloon events, so right after a change it
+    /// can show a value from the middle of the change; waits (up to 5 s) for it to reach
+    /// `target` before the outcome's "after" sizes are read.
+    private func settleBalloon(_ domain: Domain, at target: UInt64) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while clock.now < deadline {
+            guard let balloon = try? await balloonKiB(domain), balloon.distance(to: target).magnitude > 1024 else { return }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import DomainTemplates
+import LibXML2
 import Libvirt
 
 /// Carries out a ``ResizePlan``, one action at a time.
@@ -88,6 +89,7 @@ extension GuestManager {
             }
             run.record("vCPU ceiling \(run.config.maxVCPUs) -> \(count) (config)")
             run.config.maxVCPUs = count
+            try await updateAccelerator(domain)
         case .setVCPUs(let count, let live, let config):
             var flags: Domain.VCPUFlags = []
             if live { flags.insert(.live) }
@@ -135,6 +137,22 @@ extension GuestManager {
             try await verifyVCPUs(count, inGuest: inGuest, &run)
         case .verifyMemory(let kib, let inGuest):
             try await verifyMemory(kib, inGuest: inGuest, &run)
+        }
+    }
+
+    /// With room for vCPU hot-plug now, a `qemu` guest must lose kinvm's small TCG cache (QEMU 7.2
+    /// aborts hot-plug when it is full; see `DomainRenderer.applyAccelerator`): the persistent
+    /// definition is read, the rule applied again, and the domain defined anew when it changed.
+    func updateAccelerator(_ domain: Domain) async throws(ProvisionerError) {
+        let name = domain.name
+        do {
+            let document = try XMLDocument(parsing: try await domain.xml(flags: .inactive), source: "domain '\(name)'")
+            guard try DomainRenderer.updateAccelerator(in: document, source: "domain '\(name)'") else { return }
+            _ = try await connection.defineDomain(xml: document.serialized(), flags: .validate)
+        } catch let error as LibvirtError {
+            throw .libvirt("cannot update the TCG cache of guest '\(name)' after raising its vCPU ceiling", error)
+        } catch {
+            throw ProvisionerError(.xml, "cannot update the TCG cache of guest '\(name)': \(error)")
         }
     }
 
