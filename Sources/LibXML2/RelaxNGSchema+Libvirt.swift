@@ -41,7 +41,7 @@ extension RelaxNGSchema {
     private static let libvirtCache = Mutex<[Libvirt: RelaxNGSchema]>([:])
 
     /// The directories to search: `$KINVM_LIBVIRT_SCHEMAS` when set and not empty, then libvirt's.
-    static func libvirtSearchPath(environment: String? = getenv(libvirtSchemasVariable).map { String(cString: $0) })
+    public static func libvirtSearchPath(environment: String? = getenv(libvirtSchemasVariable).map { String(cString: $0) })
         -> [String]
     {
         guard let environment, !environment.isEmpty else { return [libvirtSchemasDirectory] }

@@ -103,6 +103,14 @@ extension TemplateLibrary {
         return TemplateLibrary(searchPath: [user] + (shipped.map { [$0] } ?? []))
     }
 
+    /// The running program's path (argv[0] when absolute, else `/proc/self/exe`), from which
+    /// ``shippedDirectory(executable:environment:)`` finds the templates shipped with it.
+    public static var currentExecutable: String {
+        let argument = CommandLine.arguments.first ?? ""
+        if argument.hasPrefix("/") { return argument }
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argument
+    }
+
     /// Where the shipped templates are: `$KINVM_SHIPPED_TEMPLATES`, else `share/kinvm/templates`
     /// next to the executable's `bin/`, else a `Templates/` folder in a parent of the executable
     /// (a build in a checkout of the kinvm repository).

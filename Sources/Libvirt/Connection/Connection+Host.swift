@@ -134,3 +134,21 @@ public struct NodeInfo: Sendable, Hashable {
         threads = Int(info.threads)
     }
 }
+
+extension Connection {
+    /// Whether `uri` names a libvirt on this machine: no host part (`qemu:///system`,
+    /// `qemu+unix:///system?socket=…`, `test:///default`), so files it names (console logs,
+    /// kernels, the emulator) are files of this machine.
+    public static func isLocal(uri: String) -> Bool {
+        // Without Foundation: the part between "://" and the first "/" or "?" must be empty.
+        let characters = Array(uri)
+        guard let start = (0..<max(characters.count - 2, 0)).first(where: {
+            characters[$0] == ":" && characters[$0 + 1] == "/" && characters[$0 + 2] == "/"
+        }) else { return false }
+        let authority = characters[(start + 3)...].prefix { $0 != "/" && $0 != "?" }
+        return authority.isEmpty
+    }
+
+    /// Whether this connection's URI names a libvirt on this machine (see ``isLocal(uri:)``).
+    public var isLocal: Bool { Self.isLocal(uri: uri) }
+}

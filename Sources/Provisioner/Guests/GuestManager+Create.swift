@@ -41,7 +41,7 @@ extension GuestManager {
         /// upload, and ``GuestManager/wait(for:until:timeout:progress:)``.
         static func standard(for manager: GuestManager) -> CreateEnvironment {
             CreateEnvironment(
-                templates: TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: executablePath())),
+                templates: TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable)),
                 writeSeed: { (bytes, volume) throws(ProvisionerError) in
                     do throws(LibvirtError) {
                         try await volume.upload(from: .bytes(bytes), length: UInt64(bytes.count))
@@ -53,36 +53,31 @@ extension GuestManager {
                     try await manager.wait(for: domain, until: condition, timeout: timeout, progress: progress)
                 })
         }
-
-        private static func executablePath() -> String {
-            let argument = CommandLine.arguments.first ?? ""
-            if argument.hasPrefix("/") { return argument }
-            return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argument
-        }
     }
 
     func createMany(
         _ requests: [GuestCreateRequest], parallelism: Int, progress: @escaping @Sendable (GuestProgress) -> Void,
         using environment: CreateEnvironment
     ) async -> [Result<GuestInfo, ProvisionerError>] {
-        await withTaskGroup(of: (Int, Result<GuestInfo, ProvisionerError>).self) { group in
-            var results = [Result<GuestInfo, ProvisionerError>?](repeating: nil, count: requests.count)
-            var next = 0
-            func startNext() {
-                let index = next
-                next += 1
-                group.addTask {
-                    do throws(ProvisionerError) {
-                        return (index, .success(try await create(requests[index], progress: progress, using: environment)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+        let one: @Sendable (Int) async -> (Int, Result<GuestInfo, ProvisionerError>) = { index in
+            do throws(ProvisionerError) {
+                return (index, .success(try await create(requests[index], progress: progress, using: environment)))
+            } catch {
+                return (index, .failure(error))
             }
-            while next < min(max(parallelism, 1), requests.count) { startNext() }
-            for await (index, result) in group {
+        }
+        return await withTaskGroup(of: (Int, Result<GuestInfo, ProvisionerError>).self) { group in
+            var results = [Result<GuestInfo, ProvisionerError>?](repeating: nil, count: requests.count)
+            var next = min(max(parallelism, 1), requests.count)
+            for index in 0..<next { group.addTask { await one(index) } }
+            // One finished, one more started: never more than `parallelism` at once.
+            while let (index, result) = await group.next() {
                 results[index] = result
-                if next < requests.count { startNext() }
+                if next < requests.count {
+                    let index = next
+                    next += 1
+                    group.addTask { await one(index) }
+                }
             }
             return results.map { $0 ?? .failure(ProvisionerError(.cancelled, "not created")) }
         }

@@ -96,11 +96,6 @@ extension GuestManager {
         }
     }
 
-    /// A URI without a host part: `qemu:///system`, `qemu+unix:///system?socket=…`, `test:///default`.
-    static func isLocal(uri: String) -> Bool {
-        guard let separator = uri.range(of: "://") else { return false }
-        let rest = uri[separator.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        return authority.isEmpty
-    }
+    /// Whether the console log and other files the domain names are on this machine.
+    static func isLocal(uri: String) -> Bool { Connection.isLocal(uri: uri) }
 }

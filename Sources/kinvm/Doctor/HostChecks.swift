@@ -12,7 +12,7 @@ enum HostChecks {
     static func run(on connection: Connection, into report: inout HostReport) async {
         let emulator = try? emulatorPath(domainCapabilitiesXML: await connection.domainCapabilities())
         let local = isLocal(uri: report.uri)
-        let shipped = TemplateLibrary.shippedDirectory(executable: executablePath)
+        let shipped = TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable)
         let (schemas, templates, tools) = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let schemas = Self.schemas()
@@ -30,8 +30,7 @@ enum HostChecks {
 
     /// The directories kinvm searches for libvirt's schemas (see `RelaxNGSchema.libvirt(_:)`).
     static func schemaSearchPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        let variable = environment[RelaxNGSchema.libvirtSchemasVariable] ?? ""
-        return (variable.isEmpty ? [] : [variable]) + [RelaxNGSchema.libvirtSchemasDirectory]
+        RelaxNGSchema.libvirtSearchPath(environment: environment[RelaxNGSchema.libvirtSchemasVariable])
     }
 
     /// Loads (compiles) each schema kinvm validates against. Blocks.
@@ -72,21 +71,12 @@ enum HostChecks {
         return HostReport.Templates(directory: directory, valid: valid, invalid: invalid)
     }
 
-    /// This executable's path, for finding the templates shipped next to it.
-    static var executablePath: String {
-        let argument = CommandLine.arguments[0]
-        if argument.hasPrefix("/") { return argument }
-        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argument
-    }
 
     // MARK: Tools
 
     /// Whether `uri` names a libvirt on this machine: no host part (`qemu:///system`,
     /// `qemu+unix:///system?socket=…`, `test:///default`).
-    static func isLocal(uri: String) -> Bool {
-        guard let components = URLComponents(string: uri) else { return false }
-        return (components.host ?? "").isEmpty
-    }
+    static func isLocal(uri: String) -> Bool { Connection.isLocal(uri: uri) }
 
     /// The emulator in domain capabilities (`<domainCapabilities><path>`), nil when there is none.
     static func emulatorPath(domainCapabilitiesXML: String) throws -> String? {

@@ -28,13 +28,7 @@ struct TemplateLocationOptions: ParsableArguments {
 
     var library: TemplateLibrary {
         if let templateDir { return TemplateLibrary(searchPath: [templateDir]) }
-        let shipped = TemplateLibrary.shippedDirectory(executable: CommandLine.arguments[0].hasPrefix("/")
-            ? CommandLine.arguments[0] : Self.executablePath())
-        return TemplateLibrary.standard(shipped: shipped)
-    }
-
-    private static func executablePath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable))
     }
 }
 
