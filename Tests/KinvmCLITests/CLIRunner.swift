@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Runs the real `kinvm` binary built next to the test bundle.
@@ -43,5 +44,15 @@ struct CLIRunner {
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// ``run(_:environment:)`` on a Dispatch thread: for async tests, whose threads (the Swift
+    /// concurrency pool, one per core) must not block for as long as a command runs.
+    static func runDetached(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try run(arguments, environment: environment) })
+            }
+        }
     }
 }

@@ -26,10 +26,10 @@ struct VMEndToEndTests {
     /// Runs `kinvm ARGS -c URI` (the URI goes before a `--`, after which come the guest's
     /// command and arguments), recording the command and its output when it fails.
     @discardableResult
-    func kinvm(_ arguments: [String], expect status: Int32 = 0) throws -> CLIRunner.Result {
+    func kinvm(_ arguments: [String], expect status: Int32 = 0) async throws -> CLIRunner.Result {
         var arguments = arguments
         arguments.insert(contentsOf: ["-c", Self.uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
-        let result = try CLIRunner.run(arguments)
+        let result = try await CLIRunner.runDetached(arguments)
         #expect(
             result.status == status,
             "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)")
@@ -65,7 +65,7 @@ struct VMEndToEndTests {
         do {
             try await scenario(image: image, base: base, pool: pool, connection: connection)
         } catch {
-            let console = try? CLIRunner.run(["vm", "console", name, "--tail", "60", "-c", Self.uri])
+            let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
             Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
             throw error
         }
@@ -73,7 +73,7 @@ struct VMEndToEndTests {
 
     private func scenario(image: String, base: String, pool: StoragePool, connection: Connection) async throws {
         let environment = Self.environment
-        try kinvm(["image", "import", image, "--pool", poolName, "--name", "debian-12.qcow2"])
+        try await kinvm(["image", "import", image, "--pool", poolName, "--name", "debian-12.qcow2"])
 
         let marker = "cloud-init ran the user-data: <&> \"quoted\""
         let userData = """
@@ -92,7 +92,7 @@ struct VMEndToEndTests {
         try sshKey.write(toFile: "\(base)/id.pub", atomically: true, encoding: .utf8)
 
         // Create, waiting until cloud-init is done.
-        let created = try json(try kinvm([
+        let created = try json(try await kinvm([
             "vm", "create", name, "--image", "\(poolName)/debian-12.qcow2", "--pool", poolName,
             "--template", "k8s-node", "--virt-type", "qemu", "--vcpus", "1", "--max-vcpus", "2",
             "--memory", "768MiB", "--max-memory", "1GiB", "--disk", "4GiB", "--network", "user",
@@ -106,43 +106,43 @@ struct VMEndToEndTests {
         #expect(created["state"] as? String == "running")
 
         // cloud-init ran the user-data (file and runcmd) and set the host name.
-        #expect(try kinvm(["vm", "exec", name, "--", "cat", "/run/kinvm-e2e/marker"]).stdout == marker)
-        try kinvm(["vm", "exec", name, "--", "test", "-e", "/run/kinvm-e2e/runcmd-done"])
-        #expect(try kinvm(["vm", "exec", name, "--", "hostname"]).stdout == "\(name)\n")
-        let exit7 = try kinvm(["vm", "exec", name, "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 7"], expect: 7)
+        #expect(try await kinvm(["vm", "exec", name, "--", "cat", "/run/kinvm-e2e/marker"]).stdout == marker)
+        try await kinvm(["vm", "exec", name, "--", "test", "-e", "/run/kinvm-e2e/runcmd-done"])
+        #expect(try await kinvm(["vm", "exec", name, "--", "hostname"]).stdout == "\(name)\n")
+        let exit7 = try await kinvm(["vm", "exec", name, "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 7"], expect: 7)
         #expect(exit7.stdout == "out\n")
         #expect(exit7.stderr.contains("err"))
 
         // The address over QEMU user-mode networking, from the guest agent.
-        #expect(try kinvm(["vm", "ip", name, "--timeout", "2m"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "10.0.2.15")
+        #expect(try await kinvm(["vm", "ip", name, "--timeout", "2m"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "10.0.2.15")
 
         // Live resize: one more vCPU and more memory, seen inside the guest.
-        let resized = try json(try kinvm(["vm", "resize", name, "--vcpus", "2", "--memory", "1GiB", "--timeout", "3m", "-o", "json"]))
+        let resized = try json(try await kinvm(["vm", "resize", name, "--vcpus", "2", "--memory", "1GiB", "--timeout", "3m", "-o", "json"]))
         #expect(resized["restarted"] as? Bool == false)
         #expect(resized["verifiedInGuest"] as? Bool == true)
-        #expect(try kinvm(["vm", "exec", name, "--", "nproc"]).stdout == "2\n")
-        let memTotal = try kinvm(["vm", "exec", name, "--", "grep", "MemTotal", "/proc/meminfo"]).stdout
+        #expect(try await kinvm(["vm", "exec", name, "--", "nproc"]).stdout == "2\n")
+        let memTotal = try await kinvm(["vm", "exec", name, "--", "grep", "MemTotal", "/proc/meminfo"]).stdout
         let kib = Int(memTotal.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
         #expect(kib > 900 * 1024, "MemTotal after resize to 1 GiB: \(memTotal)")
         // Removing a vCPU live is refused with advice, and nothing changes.
-        let refused = try kinvm(["vm", "resize", name, "--vcpus", "1"], expect: 1)
+        let refused = try await kinvm(["vm", "resize", name, "--vcpus", "1"], expect: 1)
         #expect(refused.stderr.contains("--restart"))
 
         // Stop (ACPI) and start again; the agent comes back.
-        try kinvm(["vm", "stop", name, "--timeout", "3m"])
-        #expect(try json(try kinvm(["vm", "get", name, "-o", "json"]))["state"] as? String == "shut off")
-        try kinvm(["vm", "start", name, "--wait", "agent", "--timeout", "10m"])
-        #expect(try kinvm(["vm", "exec", name, "--", "hostname"]).stdout == "\(name)\n")
+        try await kinvm(["vm", "stop", name, "--timeout", "3m"])
+        #expect(try json(try await kinvm(["vm", "get", name, "-o", "json"]))["state"] as? String == "shut off")
+        try await kinvm(["vm", "start", name, "--wait", "agent", "--timeout", "10m"])
+        #expect(try await kinvm(["vm", "exec", name, "--", "hostname"]).stdout == "\(name)\n")
 
         // Delete: no domain, no overlay, no seed, no console log; the base image is free again.
-        let info = try json(try kinvm(["vm", "get", name, "-o", "json"]))
+        let info = try json(try await kinvm(["vm", "get", name, "-o", "json"]))
         let consoleLog = info["consoleLog"] as? String
-        try kinvm(["vm", "delete", name])
+        try await kinvm(["vm", "delete", name])
         #expect(try await connection.domainIfPresent(named: name) == nil)
         try await pool.refresh()
         #expect(try await pool.allVolumes().map(\.name) == ["debian-12.qcow2"])
         if let consoleLog { #expect(!FileManager.default.fileExists(atPath: consoleLog), "\(consoleLog) was left behind") }
-        try kinvm(["image", "delete", "debian-12.qcow2", "--pool", poolName])
+        try await kinvm(["image", "delete", "debian-12.qcow2", "--pool", poolName])
     }
 
     private func makePool(path: String, on connection: Connection) async throws -> StoragePool {

@@ -192,7 +192,7 @@ struct ImageDownloadTests {
         #expect(clock.now - start < .seconds(10))
 
         let task = Task {
-            try await ImageDownload.download(try ImageDownload.url(stall), to: "\(served.directory)/b", idleTimeout: .seconds(60))
+            try await ImageDownload.download(try ImageDownload.url(stall), to: "\(served.directory)/b", idleTimeout: .seconds(600))
         }
         try await Task.sleep(for: .milliseconds(300))
         let cancelledAt = clock.now
@@ -203,7 +203,8 @@ struct ImageDownloadTests {
         } catch let error as ProvisionerError {
             #expect(error.code == .cancelled, "\(error)")
         }
-        #expect(clock.now - cancelledAt < .seconds(5))
+        // Far sooner than the 600 s idle timeout (room for a machine loaded by the rest of the suite).
+        #expect(clock.now - cancelledAt < .seconds(60))
     }
 
     @Test("URLs: only http and https with a host; the default name is the last path component without the query")

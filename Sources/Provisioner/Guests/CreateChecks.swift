@@ -29,7 +29,7 @@ extension GuestManager {
     {
         try await checkNameIsFree(plan)
         let domainXML = try renderDomain(plan.spec, template: request.template, from: templates)
-        let pool = try await activePool(request.pool)
+        let pool = try await connection.activePool(request.pool)
         try await checkVolumesAreFree(plan, in: pool)
         let base = try await baseImage(request.image)
         let rootSize = request.diskSize?.bytes ?? base.capacity
@@ -112,32 +112,10 @@ extension GuestManager {
         return document.serialized()
     }
 
-    /// A pool that exists (else the error lists the pools there are) and is active.
-    func activePool(_ name: String) async throws(ProvisionerError) -> StoragePool {
-        do {
-            guard let pool = try await connection.storagePoolIfPresent(named: name) else {
-                let known = try await connection.allStoragePools().map(\.name).sorted()
-                throw ProvisionerError(
-                    .poolNotFound,
-                    "no storage pool named '\(name)' (pools: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
-            }
-            guard try await pool.isActive() else {
-                throw ProvisionerError(.poolInactive, "storage pool '\(name)' is not active; start it first")
-            }
-            return pool
-        } catch let error as ProvisionerError {
-            throw error
-        } catch let error as LibvirtError {
-            throw .libvirt("cannot look up storage pool '\(name)'", error)
-        } catch {
-            throw ProvisionerError(.libvirt, "cannot look up storage pool '\(name)': \(error)")
-        }
-    }
-
     /// The base image: its pool active, the volume present (else the error lists some that
     /// are), qcow2 or raw.
     func baseImage(_ ref: VolumeRef) async throws(ProvisionerError) -> BaseImage {
-        let pool = try await activePool(ref.pool)
+        let pool = try await connection.activePool(ref.pool)
         do {
             guard let volume = try await pool.volumeIfPresent(named: ref.volume) else {
                 let names = try await pool.allVolumes().map(\.name).sorted()

@@ -61,7 +61,7 @@ public struct ImageStore: Sendable {
         }
         let expected = try expectedSHA256.map { (hex) throws(ProvisionerError) in try Self.normalizeSHA256(hex) }
         // Everything that can be checked is checked before a possibly long download.
-        try await checkNameFree(name, in: try await activePool(poolName))
+        try await checkNameFree(name, in: try await connection.activePool(poolName))
         return try await ImageDownload.withTemporaryDirectory { directory throws(ProvisionerError) in
             let path = "\(directory)/download"
             do throws(ProvisionerError) {
@@ -99,7 +99,7 @@ public struct ImageStore: Sendable {
                     .checksumMismatch, "the SHA-256 of '\(source)' is \(actual), but \(expected) was expected; nothing was imported")
             }
         }
-        let pool = try await activePool(poolName)
+        let pool = try await connection.activePool(poolName)
         try await checkRoom(for: file, named: name, in: pool)
         let xml = try StorageXML.volume(name: name, capacity: file.size, format: file.probe.format)
         let volume: StorageVolume
@@ -187,7 +187,7 @@ public struct ImageStore: Sendable {
     /// domains and overlays that use it.
     public func listImages(pool poolName: String? = nil) async throws(ProvisionerError) -> [ImageInfo] {
         let census = try await StorageCensus.take(on: connection)
-        if let poolName { _ = try await activePool(poolName) }
+        if let poolName { _ = try await connection.activePool(poolName) }
         return census.volumes.filter { poolName == nil || $0.pool == poolName }.map { census.info(of: $0) }
     }
 
@@ -200,7 +200,7 @@ public struct ImageStore: Sendable {
     public func deleteImage(name: String, pool poolName: String, force: Bool = false) async throws(ProvisionerError)
         -> ImageInfo
     {
-        let pool = try await activePool(poolName)
+        let pool = try await connection.activePool(poolName)
         let volume = try await lookUp(name, in: pool)
         let census = try await StorageCensus.take(on: connection)
         guard let record = census.volumes.first(where: { $0.pool == poolName && $0.name == name }) else {
@@ -228,28 +228,6 @@ public struct ImageStore: Sendable {
     }
 
     // MARK: Helpers
-
-    /// The pool, which must exist (else the error lists the pools there are) and be active.
-    private func activePool(_ name: String) async throws(ProvisionerError) -> StoragePool {
-        do {
-            guard let pool = try await connection.storagePoolIfPresent(named: name) else {
-                let known = try await connection.allStoragePools().map(\.name).sorted()
-                throw ProvisionerError(
-                    .poolNotFound,
-                    "no storage pool named '\(name)' (pools: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
-            }
-            guard try await pool.isActive() else {
-                throw ProvisionerError(.poolInactive, "storage pool '\(name)' is not active; start it first")
-            }
-            return pool
-        } catch let error as ProvisionerError {
-            throw error
-        } catch let error as LibvirtError {
-            throw .libvirt("cannot look up storage pool '\(name)'", error)
-        } catch {
-            throw ProvisionerError(.libvirt, "cannot look up storage pool '\(name)': \(error)")
-        }
-    }
 
     private func lookUp(_ name: String, in pool: StoragePool) async throws(ProvisionerError) -> StorageVolume {
         do {

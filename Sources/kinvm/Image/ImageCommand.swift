@@ -27,24 +27,8 @@ extension ImageCommand {
     static func withStore<T>(_ connection: ConnectionOptions, _ body: (ImageStore) async throws(ProvisionerError) -> T)
         async throws -> T
     {
-        let host: Connection
-        do {
-            host = try await Connection.open(connection.uri)
-        } catch {
-            Terminal.error("cannot connect to libvirt at '\(connection.uri)': \(error.message)")
-            throw ExitCode.failure
-        }
-        do {
-            // Failures reach the user as one stderr line; the store's info logs would only repeat them.
-            var logger = Logger(label: "kinvm.image")
-            logger.logLevel = .warning
-            let result = try await body(ImageStore(connection: host, logger: logger))
-            await host.close()
-            return result
-        } catch {
-            await host.close()
-            Terminal.error(error.description.replacingOccurrences(of: "\n", with: " "))
-            throw ExitCode.failure
+        try await LibvirtSession.with(connection, logLabel: "kinvm.image") { host, logger in
+            try await body(ImageStore(connection: host, logger: logger))
         }
     }
 }

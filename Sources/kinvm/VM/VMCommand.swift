@@ -28,34 +28,13 @@ extension VMCommand {
     /// Opens the connection, runs `body` with a guest manager on it, and turns a failure into one
     /// `kinvm: …` line on stderr and exit status 1. Exit codes thrown by `body` pass through.
     static func withGuests<T>(_ connection: ConnectionOptions, _ body: (GuestManager) async throws -> T) async throws -> T {
-        let host: Connection
-        do {
-            host = try await Connection.open(connection.uri)
-        } catch {
-            Terminal.error("cannot connect to libvirt at '\(connection.uri)': \(error.message)")
-            throw ExitCode.failure
-        }
-        do {
-            // Failures reach the user as one stderr line; the manager's info logs would only repeat them.
-            var logger = Logger(label: "kinvm.guests")
-            logger.logLevel = .warning
-            let result = try await body(GuestManager(connection: host, logger: logger))
-            await host.close()
-            return result
-        } catch let error as ProvisionerError {
-            await host.close()
-            Terminal.error(oneLine(error))
-            throw ExitCode.failure
-        } catch {
-            await host.close()
-            throw error
+        try await LibvirtSession.with(connection, logLabel: "kinvm.guests") { host, logger in
+            try await body(GuestManager(connection: host, logger: logger))
         }
     }
 
     /// A library error as one stderr line.
-    static func oneLine(_ error: ProvisionerError) -> String {
-        error.description.replacingOccurrences(of: "\n", with: " ")
-    }
+    static func oneLine(_ error: ProvisionerError) -> String { LibvirtSession.oneLine(error) }
 
     /// Prints a failure per guest (`kinvm: NAME: message`).
     static func reportFailure(_ name: String, _ error: ProvisionerError) {
