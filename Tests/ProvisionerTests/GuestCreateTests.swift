@@ -383,13 +383,20 @@ struct GuestCreateTests {
     func bounded() async throws {
         let host = try await GuestHost.open()
         defer { Task { await host.remove() } }
-        let counts = Locked<(now: Int, most: Int)>((0, 0))
+        let names = (1...5).map { "node-\($0)" }
+        let counts = Locked<(now: Int, most: Int, started: Int)>((0, 0, 0))
         let environment = host.environment(writeSeed: { _, _ in
-            counts.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
-            try? await Task.sleep(for: .milliseconds(100))
+            counts.withLock { $0.now += 1; $0.started += 1; $0.most = max($0.most, $0.now) }
+            // Stay until a second create is in flight too (or none can come): with a bound of 2
+            // they meet however loaded the machine is; run one at a time, they never would.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            while clock.now < deadline, counts.withLock({ $0.now < 2 && $0.started < names.count }) {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            try? await Task.sleep(for: .milliseconds(50))
             counts.withLock { $0.now -= 1 }
         })
-        let names = (1...5).map { "node-\($0)" }
         let results = await host.manager.createMany(
             names.map { host.request($0) }, parallelism: 2, progress: { _ in }, using: environment)
         #expect(try results.map { try $0.get().name } == names)
