@@ -67,21 +67,6 @@ struct GuestPowerTests {
         }
     }
 
-    static func expectError(
-        _ code: ProvisionerError.Code, containing parts: [String], sourceLocation: SourceLocation = #_sourceLocation,
-        _ body: () async throws -> Void
-    ) async {
-        do {
-            try await body()
-            Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
-        } catch let error as ProvisionerError {
-            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-            for part in parts { #expect(error.description.contains(part), "\(error)", sourceLocation: sourceLocation) }
-        } catch {
-            Issue.record("expected ProvisionerError \(code), got \(error)", sourceLocation: sourceLocation)
-        }
-    }
-
     // MARK: start / stop
 
     @Test("start: a stopped guest runs, a running one is fine, a foreign one may be started; progress is reported")
@@ -97,7 +82,7 @@ struct GuestPowerTests {
         #expect(steps.all == ["starting", "waiting for the guest to run"])
         #expect(try await host.guests.start("web-1").state == "running")
         #expect(try await host.guests.start("foreign", wait: .none).state == "running")
-        await Self.expectError(.notFound, containing: ["no guest named 'nope'"]) { _ = try await host.guests.start("nope") }
+        await expectProvisionerError(.notFound, containing: ["no guest named 'nope'"]) { _ = try await host.guests.start("nope") }
     }
 
     @Test("stop: graceful on the test driver, already stopped reported, foreign guests only with force")
@@ -114,7 +99,7 @@ struct GuestPowerTests {
         let again = try await host.guests.stop("web-1")
         #expect(again == GuestStop(name: "web-1", graceful: true, wasStopped: true, seconds: 0))
 
-        await Self.expectError(.notOwned, containing: ["domain 'foreign' was not created by kinvm", "will not stop it", "--force"]) {
+        await expectProvisionerError(.notOwned, containing: ["domain 'foreign' was not created by kinvm", "will not stop it", "--force"]) {
             _ = try await host.guests.stop("foreign")
         }
         #expect(try await host.guests.get("foreign").state == "running")
@@ -135,7 +120,7 @@ struct GuestPowerTests {
         let clock = ContinuousClock()
         let started = clock.now
         for condition in [GuestWaitCondition.running, .agent, .cloudInit] {
-            await Self.expectError(
+            await expectProvisionerError(
                 .invalidState,
                 containing: ["guest 'web-1' is shut off while waiting for \(condition.rawValue)", "console line 11\n", "console line 30"]
             ) {
@@ -146,7 +131,7 @@ struct GuestPowerTests {
         // machine loaded by the rest of the suite and by real guests).
         #expect(clock.now - started < .seconds(60))
         // Only the last 20 lines.
-        await Self.expectError(.invalidState, containing: []) {
+        await expectProvisionerError(.invalidState, containing: []) {
             do {
                 try await host.guests.wait(for: domain, until: .running, timeout: .seconds(30))
             } catch let error as ProvisionerError {
@@ -165,7 +150,7 @@ struct GuestPowerTests {
         let domain = try await host.define("web-1", running: true)
         let clock = ContinuousClock()
         let started = clock.now
-        await Self.expectError(
+        await expectProvisionerError(
             .timeout, containing: ["guest 'web-1' did not reach agent within 1.5 s; last seen: guest agent: no answer ("]
         ) {
             try await host.guests.wait(for: domain, until: .agent, timeout: .milliseconds(1500))
@@ -219,7 +204,7 @@ struct GuestPowerTests {
         let nothing = try await host.guests.resize("web-1", ResizeRequest(vcpus: 3, memory: .mebibytes(768)))
         #expect(nothing.steps.isEmpty && nothing.before == nothing.after)
 
-        await Self.expectError(.invalidState, containing: ["guest 'web-1' is shut off: a live resize needs a running guest"]) {
+        await expectProvisionerError(.invalidState, containing: ["guest 'web-1' is shut off: a live resize needs a running guest"]) {
             _ = try await host.guests.resize("web-1", ResizeRequest(vcpus: 2, mode: .live))
         }
     }
@@ -250,11 +235,11 @@ struct GuestPowerTests {
         let domain = try await host.define("web-1", running: true)
         try await host.define("foreign", owned: false, running: true)
 
-        await Self.expectError(.unsupported, containing: ["live vCPU removal is unreliable; use --restart or --config"]) {
+        await expectProvisionerError(.unsupported, containing: ["live vCPU removal is unreliable; use --restart or --config"]) {
             try await domain.setVCPUs(2, flags: .live)
             _ = try await host.guests.resize("web-1", ResizeRequest(vcpus: 1))
         }
-        await Self.expectError(.unsupported, containing: ["its memory ceiling is 512MiB"]) {
+        await expectProvisionerError(.unsupported, containing: ["its memory ceiling is 512MiB"]) {
             _ = try await host.guests.resize("web-1", ResizeRequest(memory: .gibibytes(1), mode: .live))
         }
         let config = try await host.guests.resize("web-1", ResizeRequest(vcpus: 1, memory: .gibibytes(1), mode: .config))
@@ -263,7 +248,7 @@ struct GuestPowerTests {
         #expect(config.steps == ["memory ceiling 512MiB -> 1GiB (config)", "memory 256MiB -> 1GiB (config)"])
         #expect(try await domain.vcpuCount(flags: .live) == 2)
 
-        await Self.expectError(.notOwned, containing: ["will not resize it unless you pass --force"]) {
+        await expectProvisionerError(.notOwned, containing: ["will not resize it unless you pass --force"]) {
             _ = try await host.guests.resize("foreign", ResizeRequest(vcpus: 2))
         }
         #expect(try await host.guests.resize("foreign", ResizeRequest(vcpus: 2), force: true).after.vcpus == 2)
@@ -276,11 +261,11 @@ struct GuestPowerTests {
         let host = try await Host.open()
         defer { Task { await host.remove() } }
         try await host.define("web-1")
-        await Self.expectError(.invalidState, containing: ["guest 'web-1' is shut off", "running guest"]) {
+        await expectProvisionerError(.invalidState, containing: ["guest 'web-1' is shut off", "running guest"]) {
             _ = try await host.guests.exec("web-1", "/bin/true")
         }
         _ = try await host.guests.start("web-1")
-        await Self.expectError(.guestAgent, containing: ["guest agent of 'web-1' failed 'guest-exec'"]) {
+        await expectProvisionerError(.guestAgent, containing: ["guest agent of 'web-1' failed 'guest-exec'"]) {
             _ = try await host.guests.exec("web-1", "/bin/true")
         }
     }
@@ -290,7 +275,7 @@ struct GuestPowerTests {
         let host = try await Host.open()
         defer { Task { await host.remove() } }
         try await host.define("web-1", running: true, userNIC: true)
-        await Self.expectError(
+        await expectProvisionerError(
             .timeout,
             containing: [
                 "no IP address for guest web-1; tried: guest agent (no answer: ",
@@ -302,12 +287,12 @@ struct GuestPowerTests {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        await Self.expectError(.timeout, containing: ["no IP address for guest web-1 within 1.5 s; tried: "]) {
+        await expectProvisionerError(.timeout, containing: ["no IP address for guest web-1 within 1.5 s; tried: "]) {
             _ = try await host.guests.addresses("web-1", timeout: .milliseconds(1500))
         }
         #expect(clock.now - started >= .milliseconds(1500))
         _ = try await host.guests.stop("web-1")
-        await Self.expectError(.invalidState, containing: ["guest 'web-1' is shut off"]) {
+        await expectProvisionerError(.invalidState, containing: ["guest 'web-1' is shut off"]) {
             _ = try await host.guests.addresses("web-1")
         }
     }
@@ -337,12 +322,12 @@ struct GuestPowerTests {
         defer { Task { await host.remove() } }
         try await host.define("web-1")
         try await host.define("quiet", console: false)
-        await Self.expectError(.notFound, containing: ["does not exist at \(host.consoleLog("web-1"))"]) {
+        await expectProvisionerError(.notFound, containing: ["does not exist at \(host.consoleLog("web-1"))"]) {
             _ = try await host.guests.consoleLog("web-1")
         }
         try "KINVM-TEST-GUEST-READY\n".write(toFile: host.consoleLog("web-1"), atomically: true, encoding: .utf8)
         #expect(try await host.guests.consoleLog("web-1") == "KINVM-TEST-GUEST-READY\n")
-        await Self.expectError(.notFound, containing: ["guest 'quiet' has no console log file"]) {
+        await expectProvisionerError(.notFound, containing: ["guest 'quiet' has no console log file"]) {
             _ = try await host.guests.consoleLog("quiet")
         }
     }

@@ -58,21 +58,6 @@ struct ImageStoreTests {
         }
     }
 
-    static func expectError(
-        _ code: ProvisionerError.Code, containing parts: [String], sourceLocation: SourceLocation = #_sourceLocation,
-        _ body: () async throws -> Void
-    ) async {
-        do {
-            try await body()
-            Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
-        } catch let error as ProvisionerError {
-            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
-            for part in parts { #expect(error.description.contains(part), "\(error)", sourceLocation: sourceLocation) }
-        } catch {
-            Issue.record("expected ProvisionerError \(code), got \(error)", sourceLocation: sourceLocation)
-        }
-    }
-
     @Test("list: format, path, sizes, and the domains using each image directly or through an overlay")
     func list() async throws {
         let host = try await Host.open()
@@ -99,7 +84,7 @@ struct ImageStoreTests {
         #expect(byName["data.img"]?.format == "raw")
         #expect(byName["spare.img"]?.usedBy == [])
         #expect(try await host.store.listImages().count == 4)
-        await Self.expectError(.poolNotFound, containing: ["no storage pool named 'nope'", "(pools: images)"]) {
+        await expectProvisionerError(.poolNotFound, containing: ["no storage pool named 'nope'", "(pools: images)"]) {
             _ = try await host.store.listImages(pool: "nope")
         }
     }
@@ -115,23 +100,23 @@ struct ImageStoreTests {
         try await host.defineDomain("web", disk: "<disk type='volume' device='disk'><source pool='images' volume='web-root.qcow2'/><target dev='vda'/></disk>")
         try await host.defineDomain("db", disk: "<disk type='file' device='disk'><source file='\(host.poolPath)/data.img'/><target dev='vda'/></disk>")
 
-        await Self.expectError(.inUse, containing: ["image 'base.qcow2' in pool 'images' is in use by web", "images/web-root.qcow2"]) {
+        await expectProvisionerError(.inUse, containing: ["image 'base.qcow2' in pool 'images' is in use by web", "images/web-root.qcow2"]) {
             try await store.deleteImage(name: "base.qcow2", pool: "images", force: true)
         }
-        await Self.expectError(.inUse, containing: ["in use by db"]) {
+        await expectProvisionerError(.inUse, containing: ["in use by db"]) {
             try await store.deleteImage(name: "data.img", pool: "images")
         }
         try await host.connection.domain(named: "db").undefine()
         #expect(try await store.deleteImage(name: "data.img", pool: "images").name == "data.img")
         try await host.connection.domain(named: "web").undefine()
         // No domain left, but the overlay still rests on the image.
-        await Self.expectError(.inUse, containing: ["backing store of images/web-root.qcow2"]) {
+        await expectProvisionerError(.inUse, containing: ["backing store of images/web-root.qcow2"]) {
             try await store.deleteImage(name: "base.qcow2", pool: "images")
         }
         try await store.deleteImage(name: "web-root.qcow2", pool: "images")
         try await store.deleteImage(name: "base.qcow2", pool: "images")
         #expect(try await store.listImages(pool: "images").isEmpty)
-        await Self.expectError(.notFound, containing: ["no image named 'base.qcow2' in pool 'images'"]) {
+        await expectProvisionerError(.notFound, containing: ["no image named 'base.qcow2' in pool 'images'"]) {
             try await store.deleteImage(name: "base.qcow2", pool: "images")
         }
     }
@@ -143,29 +128,29 @@ struct ImageStoreTests {
         let store = host.store
         let file = try host.file("disk.img", size: 1 << 20)
         let zeros = String(repeating: "0", count: 64)
-        await Self.expectError(.checksumMismatch, containing: ["expected", zeros, "nothing was imported"]) {
+        await expectProvisionerError(.checksumMismatch, containing: ["expected", zeros, "nothing was imported"]) {
             _ = try await store.importImage(from: file, pool: "images", expectedSHA256: zeros)
         }
-        await Self.expectError(.invalidArgument, containing: ["not a SHA-256"]) {
+        await expectProvisionerError(.invalidArgument, containing: ["not a SHA-256"]) {
             _ = try await store.importImage(from: file, pool: "images", expectedSHA256: "abc")
         }
-        await Self.expectError(.poolNotFound, containing: ["no storage pool named 'nope' (pools: images)"]) {
+        await expectProvisionerError(.poolNotFound, containing: ["no storage pool named 'nope' (pools: images)"]) {
             _ = try await store.importImage(from: file, pool: "nope")
         }
         for bad in ["", ".", "..", "a/b", "tab\there"] {
-            await Self.expectError(.invalidArgument, containing: ["invalid image name"]) {
+            await expectProvisionerError(.invalidArgument, containing: ["invalid image name"]) {
                 _ = try await store.importImage(from: file, name: bad, pool: "images")
             }
         }
-        await Self.expectError(.fileUnreadable, containing: ["does not exist"]) {
+        await expectProvisionerError(.fileUnreadable, containing: ["does not exist"]) {
             _ = try await store.importImage(from: "\(host.directory)/missing.img", pool: "images")
         }
         let odd = try host.file("odd.bin", size: 1000)
-        await Self.expectError(.unsupportedFormat, containing: ["'\(odd)' cannot be imported", "512-byte sectors"]) {
+        await expectProvisionerError(.unsupportedFormat, containing: ["'\(odd)' cannot be imported", "512-byte sectors"]) {
             _ = try await store.importImage(from: odd, pool: "images")
         }
         try await host.createVolume("disk.img", format: "raw")
-        await Self.expectError(.alreadyExists, containing: ["a volume named 'disk.img' already exists in pool 'images'"]) {
+        await expectProvisionerError(.alreadyExists, containing: ["a volume named 'disk.img' already exists in pool 'images'"]) {
             _ = try await store.importImage(from: file, pool: "images")
         }
         #expect(try await store.listImages(pool: "images").map(\.name) == ["disk.img"])
@@ -176,7 +161,7 @@ struct ImageStoreTests {
         let host = try await Host.open()
         defer { Task { await host.remove() } }
         let file = try host.file("disk.img", size: 1 << 20)
-        await Self.expectError(.libvirt, containing: ["cannot upload '\(file)' into volume 'copy.img'"]) {
+        await expectProvisionerError(.libvirt, containing: ["cannot upload '\(file)' into volume 'copy.img'"]) {
             _ = try await host.store.importImage(from: file, name: "copy.img", pool: "images")
         }
         #expect(try await host.store.listImages(pool: "images").isEmpty)
