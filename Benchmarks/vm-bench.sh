@@ -104,7 +104,7 @@ bench_virt_install() {
                 && cp "$work/seeds/$name-meta-data" "$work/seeds/$name/meta-data"
             genisoimage -quiet -output "$work/seeds/$name.iso" -volid cidata -joliet -rock \
                 "$work/seeds/$name/user-data" "$work/seeds/$name/meta-data"
-            virt-install --connect "$URI" --name "$name" --virt-type "$VIRT" --machine q35 --cpu maximum \
+            virt-install --connect "$URI" --name "$name" --virt-type "$VIRT" --machine q35 --cpu mode=maximum \
                 --vcpus 1,maxvcpus=2 --memory 768 --osinfo detect=on,require=off --import \
                 --disk "pool=$POOL,size=6,backing_store=$base,backing_format=qcow2,format=qcow2,bus=virtio" \
                 --disk "path=$work/seeds/$name.iso,device=disk,bus=virtio,readonly=on" \
