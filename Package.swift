@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The libvirt C API (apt: libvirt-dev). Only `Libvirt` imports it.
@@ -40,8 +45,42 @@ let package = Package(
         .target(name: "DomainTemplates", dependencies: ["LibXML2"]),
         // NoCloud seeds for cloud-init: meta-data, cloud-config, network-config, and the ISO 9660 image.
         .target(name: "CloudInit", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The Kubernetes API subset kinvm needs: kubeconfig, TLS, Nodes, Pods, Eviction, Secrets.
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test support: a stand-in Kubernetes API server (TLS, authn, resourceVersion, eviction).
+        .target(
+            name: "KubeStandIn",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The stand-in API server as a program (kubectl checks, guests, demos).
+        .executableTarget(
+            name: "kube-standin",
+            dependencies: ["KubeStandIn", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Provisioning: base images in storage pools (import, list, delete), guests from specs.
-        .target(name: "Provisioner", dependencies: ["Libvirt", "DomainTemplates", "CloudInit", "LibXML2", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Provisioner", dependencies: ["Libvirt", "DomainTemplates", "CloudInit", "LibXML2", "KubeClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
         // The command-line tool.
         .executableTarget(
             name: "kinvm",
@@ -50,6 +89,7 @@ let package = Package(
                 "DomainTemplates",
                 "LibXML2",
                 "Provisioner",
+                "KubeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,7 +112,9 @@ let package = Package(
         ),
         .testTarget(name: "LibXML2Tests", dependencies: ["LibXML2"]),
         .testTarget(name: "CloudInitTests", dependencies: ["CloudInit"]),
-        .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt", "CloudInit", "DomainTemplates", "LibXML2"]),
+        .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt", "CloudInit", "DomainTemplates", "LibXML2", "KubeClient", "KubeStandIn"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeStandIn"]),
+        .testTarget(name: "KubeStandInTests", dependencies: ["KubeStandIn"]),
         .testTarget(
             name: "DomainTemplatesTests",
             dependencies: ["DomainTemplates", "LibXML2"],
@@ -81,12 +123,12 @@ let package = Package(
         // Runs the real kinvm binary and tests its pure parts.
         .testTarget(
             name: "KinvmCLITests",
-            dependencies: ["kinvm", "Libvirt", "LibXML2", .product(name: "Yams", package: "Yams")]
+            dependencies: ["kinvm", "Libvirt", "LibXML2", "KubeStandIn", .product(name: "Yams", package: "Yams")]
         ),
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(
             name: "LibvirtIntegrationTests",
-            dependencies: ["Libvirt", "DomainTemplates", "LibXML2", "CloudInit", "Provisioner"]
+            dependencies: ["Libvirt", "DomainTemplates", "LibXML2", "CloudInit", "Provisioner", "KubeClient", "KubeStandIn"]
         ),
     ]
 )

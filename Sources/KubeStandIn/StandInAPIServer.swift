@@ -1,0 +1,1 @@
+// Placeholder until the stand-in API server lands.

@@ -1,0 +1,3 @@
+import KubeStandIn
+// Placeholder until the stand-in program lands.
+print("kube-standin: not built yet")
