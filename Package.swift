@@ -115,6 +115,8 @@ let package = Package(
         .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt", "CloudInit", "DomainTemplates", "LibXML2", "KubeClient", "KubeStandIn"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeStandIn"]),
         .testTarget(name: "KubeStandInTests", dependencies: ["KubeStandIn"]),
+        // The guest-side stand-ins (Tests/Support/standin-node) run on the host against the stand-in server.
+        .testTarget(name: "StandInNodeTests", dependencies: ["KubeStandIn"]),
         .testTarget(
             name: "DomainTemplatesTests",
             dependencies: ["DomainTemplates", "LibXML2"],
