@@ -80,7 +80,7 @@ let package = Package(
             dependencies: ["KubeStandIn", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Provisioning: base images in storage pools (import, list, delete), guests from specs.
-        .target(name: "Provisioner", dependencies: ["Libvirt", "DomainTemplates", "CloudInit", "LibXML2", "KubeClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Provisioner", dependencies: ["Libvirt", "DomainTemplates", "CloudInit", "LibXML2", "KubeClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
         // The command-line tool.
         .executableTarget(
             name: "kinvm",
