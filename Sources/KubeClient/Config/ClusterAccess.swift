@@ -1,0 +1,174 @@
+import Foundation
+
+/// Everything needed to talk to one cluster as one user: what a kubeconfig context resolves to.
+public struct ClusterAccess: Sendable, Hashable {
+    /// How the client proves who it is.
+    public enum Credentials: Sendable, Hashable {
+        case none
+        /// A client certificate (chain) and its private key (EC or RSA), PEM.
+        case clientCertificate(certificatePEM: String, keyPEM: String)
+        case bearerToken(String)
+        case basic(user: String, password: String)
+    }
+
+    public var contextName: String
+    public var clusterName: String
+    public var userName: String
+    /// `https://host:port`, possibly with a path prefix.
+    public var server: String
+    /// The CA bundle that must have signed the server's certificate (PEM); nil: the system's roots.
+    public var caCertificatePEM: String?
+    /// The name to check the server's certificate against (and send as SNI) instead of the URL's host.
+    public var tlsServerName: String?
+    /// Only true when the kubeconfig says `insecure-skip-tls-verify: true`.
+    public var insecureSkipTLSVerify: Bool
+    public var credentials: Credentials
+    /// The context's namespace, if it sets one.
+    public var namespace: String?
+    /// Where this came from (the kubeconfig file(s)), for messages.
+    public var source: String
+
+    public init(
+        contextName: String = "", clusterName: String = "", userName: String = "", server: String,
+        caCertificatePEM: String?, tlsServerName: String? = nil, insecureSkipTLSVerify: Bool = false,
+        credentials: Credentials, namespace: String? = nil, source: String = ""
+    ) {
+        self.contextName = contextName
+        self.clusterName = clusterName
+        self.userName = userName
+        self.server = server
+        self.caCertificatePEM = caCertificatePEM
+        self.tlsServerName = tlsServerName
+        self.insecureSkipTLSVerify = insecureSkipTLSVerify
+        self.credentials = credentials
+        self.namespace = namespace
+        self.source = source
+    }
+}
+
+extension Kubeconfig {
+    /// The cluster and user of `context` (`--context`), or of current-context when nil. Files named by
+    /// the kubeconfig (CA, client certificate and key, token file) are read now.
+    public func resolve(context: String?) throws(KubeError) -> ClusterAccess {
+        let where_ = filesDescription
+        guard let contextName = (context?.isEmpty == false ? context : currentContext), !contextName.isEmpty else {
+            throw .config("current-context is not set in \(where_) and no context was given (--context)", file: where_)
+        }
+        guard let entry = contexts[contextName] else {
+            let known = contexts.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            throw .config(
+                "context \"\(contextName)\" not found in \(where_)" + (known.isEmpty ? " (it has no contexts)" : " (contexts: \(known))"),
+                file: where_)
+        }
+        guard !entry.cluster.isEmpty else {
+            throw .config("context \"\(contextName)\" in \(entry.origin) names no cluster", file: entry.origin)
+        }
+        guard let cluster = clusters[entry.cluster] else {
+            throw .config(
+                "cluster \"\(entry.cluster)\" (of context \"\(contextName)\" in \(entry.origin)) not found in \(where_)",
+                file: where_)
+        }
+        guard let server = cluster.server else {
+            throw .config("cluster \"\(cluster.name)\" in \(cluster.origin) has no server", file: cluster.origin)
+        }
+        guard server.hasPrefix("https://") || server.hasPrefix("http://"), URL(string: server)?.host != nil else {
+            throw .config("cluster \"\(cluster.name)\" in \(cluster.origin): server \"\(server)\" is not an http(s) URL", file: cluster.origin)
+        }
+        if let proxy = cluster.proxyURL {
+            throw KubeError(
+                code: .unsupported,
+                message: "cluster \"\(cluster.name)\" in \(cluster.origin) uses proxy-url (\(proxy)), which kinvm does not support",
+                context: cluster.origin)
+        }
+        var ca = cluster.certificateAuthorityData
+        if ca == nil, let file = cluster.certificateAuthority {
+            ca = try readFile(file, what: "certificate-authority of cluster \"\(cluster.name)\"", origin: cluster.origin)
+        }
+        if cluster.insecureSkipTLSVerify && ca != nil {
+            throw .config(
+                "cluster \"\(cluster.name)\" in \(cluster.origin) sets both a certificate authority and insecure-skip-tls-verify; "
+                    + "specifying a root certificates file with the insecure flag is not allowed",
+                file: cluster.origin)
+        }
+        var credentials = ClusterAccess.Credentials.none
+        if !entry.user.isEmpty {
+            guard let user = users[entry.user] else {
+                throw .config(
+                    "user \"\(entry.user)\" (of context \"\(contextName)\" in \(entry.origin)) not found in \(where_)",
+                    file: where_)
+            }
+            credentials = try self.credentials(of: user)
+        }
+        return ClusterAccess(
+            contextName: contextName, clusterName: cluster.name, userName: entry.user, server: server,
+            caCertificatePEM: ca, tlsServerName: cluster.tlsServerName, insecureSkipTLSVerify: cluster.insecureSkipTLSVerify,
+            credentials: credentials, namespace: entry.namespace, source: where_)
+    }
+
+    private func credentials(of user: Kubeconfig.User) throws(KubeError) -> ClusterAccess.Credentials {
+        let place = "user \"\(user.name)\" in \(user.origin)"
+        if let command = user.execCommand {
+            throw KubeError(
+                code: .unsupported,
+                message: "\(place) uses an exec credential plugin (\(command)), which kinvm does not support; "
+                    + "use a kubeconfig with a client certificate or a token (e.g. of a ServiceAccount)",
+                context: user.origin)
+        }
+        if let provider = user.authProvider {
+            throw KubeError(
+                code: .unsupported,
+                message: "\(place) uses the auth provider \"\(provider)\", which kinvm does not support; "
+                    + "use a kubeconfig with a client certificate or a token (e.g. of a ServiceAccount)",
+                context: user.origin)
+        }
+        if let impersonate = user.impersonate {
+            throw KubeError(
+                code: .unsupported,
+                message: "\(place) impersonates \"\(impersonate)\" (as), which kinvm does not support",
+                context: user.origin)
+        }
+        var certificate = user.clientCertificateData
+        if certificate == nil, let file = user.clientCertificate {
+            certificate = try readFile(file, what: "client-certificate of \(place)", origin: user.origin)
+        }
+        var key = user.clientKeyData
+        if key == nil, let file = user.clientKey {
+            key = try readFile(file, what: "client-key of \(place)", origin: user.origin)
+        }
+        switch (certificate, key) {
+        case (let certificate?, let key?):
+            return .clientCertificate(certificatePEM: certificate, keyPEM: key)
+        case (.some, nil):
+            throw .config("\(place) has a client certificate but no client-key or client-key-data", file: user.origin)
+        case (nil, .some):
+            throw .config("\(place) has a client key but no client-certificate or client-certificate-data", file: user.origin)
+        case (nil, nil):
+            break
+        }
+        if (user.token != nil || user.tokenFile != nil) && (user.username != nil || user.password != nil) {
+            throw .config("\(place) sets both a token and a username/password; only one may be set", file: user.origin)
+        }
+        if let token = user.token {
+            return .bearerToken(token)
+        }
+        if let file = user.tokenFile {
+            let token = try readFile(file, what: "tokenFile of \(place)", origin: user.origin)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw .config("tokenFile \(file) of \(place) is empty", file: user.origin) }
+            return .bearerToken(token)
+        }
+        if let username = user.username {
+            return .basic(user: username, password: user.password ?? "")
+        }
+        return .none
+    }
+
+    private func readFile(_ path: String, what: String, origin: String) throws(KubeError) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
+            throw .config("cannot read \(what) (\(path)): \(reason)", file: origin)
+        }
+    }
+}
