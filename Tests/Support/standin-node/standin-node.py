@@ -602,8 +602,9 @@ def stop_kubelet():
     try:
         pid = int(read_text(path(KUBELET_PID)))
         os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
-            os.kill(pid, 0)
+        for _ in range(50):  # gone, or a zombie nobody reaps yet
+            if read_text(f"/proc/{pid}/stat", "x) Z").rsplit(")", 1)[1].split()[0] == "Z":
+                break
             time.sleep(0.1)
     except (ValueError, OSError):
         pass
@@ -781,6 +782,8 @@ def main():
             sys.stderr.write(f"usage: {tool} kubeadm|kubelet|k3s ARGS... (or run it through a symlink of that name)\n")
             return 2
         tool, argv = argv[0], argv[1:]
+    # A parent may hand down a blocked signal mask (Swift's Process does): unblock what stops us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         return tools[tool](argv)
