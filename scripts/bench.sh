@@ -4,6 +4,9 @@
 # Usage: scripts/bench.sh [ARGS...]        ARGS go to Benchmarks/run-all.sh
 #        scripts/bench.sh --vm [ARGS...]   guest creation and listing against virt-install
 #                                          and virsh (Benchmarks/vm-bench.sh, ARGS go there)
+#        scripts/bench.sh --nodes [ARGS...]  node add of 1 and 3 workers and node remove with
+#                                          20 pods, against the stand-in API server
+#                                          (Benchmarks/node-bench.sh, ARGS go there)
 #
 # Prepares the host and the system libvirtd first (both idempotent). Exports
 # KINVM_BENCH_BIN_DIR (release binaries) and, when the test guest is built,
@@ -15,7 +18,7 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
 if [ "${1:-}" = --vm ]; then
@@ -28,6 +31,17 @@ if [ "${1:-}" = --vm ]; then
     log "building kinvm (release)"
     swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
     exec bash Benchmarks/vm-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
+fi
+if [ "${1:-}" = --nodes ]; then
+    shift
+    "$here/libvirtd.sh" start
+    "$here/build-node-image.sh"
+    for product in kinvm kube-standin; do
+        log "building $product (release)"
+        swift build -c release --product "$product" || die "swift build -c release --product $product failed"
+    done
+    bin=$(swift build -c release --show-bin-path)
+    exec bash Benchmarks/node-bench.sh --kinvm "$bin/kinvm" --standin "$bin/kube-standin" "$@"
 fi
 "$here/setup-host.sh"
 "$here/libvirtd.sh" start

@@ -4,10 +4,12 @@
 # Usage: scripts/test.sh [SWIFT_TEST_ARGS...]      e.g. scripts/test.sh --filter Network
 #
 # Phases: setup-host.sh; system libvirtd (qemu:///system); a private libvirtd in network
-# namespace $KINVM_TEST_NETNS (default kinvm-test), started fresh; the test guest;
-# swift build --build-tests; swift test with these variables exported:
+# namespace $KINVM_TEST_NETNS (default kinvm-test), started fresh; the test guest; the Debian
+# image; the Kubernetes node image (Debian + stand-in kubeadm/kubelet); swift build
+# --build-tests; swift test with these variables exported:
 #   KINVM_INTEGRATION=1 KINVM_TEST_KERNEL KINVM_TEST_INITRD KINVM_TEST_SYSTEM_URI
 #   KINVM_TEST_NETNS_URI KINVM_TEST_WORKDIR (fresh dir under /var/tmp; removed on success)
+#   KINVM_DEBIAN_{IMAGE,KERNEL,INITRD,CMDLINE} KINVM_NODE_{IMAGE,KERNEL,INITRD,CMDLINE}
 # The namespaced instance is stopped at exit (its logs stay in
 # /var/lib/kinvm-instances/$KINVM_TEST_NETNS/log); the system one keeps running.
 # Exit code: swift test's (or 1 when a setup phase fails).
@@ -18,7 +20,7 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
 NETNS=${KINVM_TEST_NETNS:-kinvm-test}
@@ -90,6 +92,14 @@ debian_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12/ENV
 # shellcheck disable=SC1090
 . "$debian_env"
 export KINVM_DEBIAN_IMAGE KINVM_DEBIAN_KERNEL KINVM_DEBIAN_INITRD KINVM_DEBIAN_CMDLINE
+
+phase "Kubernetes node image (stand-in kubeadm/kubelet)"
+"$here/build-node-image.sh"
+node_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12-standin/ENV
+[ -r "$node_env" ] || die "build-node-image.sh left no $node_env"
+# shellcheck disable=SC1090
+. "$node_env"
+export KINVM_NODE_IMAGE KINVM_NODE_KERNEL KINVM_NODE_INITRD KINVM_NODE_CMDLINE
 
 phase "swift build --build-tests"
 swift build --build-tests

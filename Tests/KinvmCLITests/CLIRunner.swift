@@ -24,9 +24,11 @@ struct CLIRunner {
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], executable: URL? = nil, input: String? = nil
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         merged.removeValue(forKey: "KINVM_CONNECT")
@@ -35,24 +37,56 @@ struct CLIRunner {
         process.environment = merged
         let out = Pipe()
         let err = Pipe()
+        let stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        // stderr is read on another thread, so neither pipe can fill up and stall the program.
+        let stderr = Locked(Data())
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            stderr.withLock { $0 = data }
+            done.signal()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+            stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self))
     }
 
     /// ``run(_:environment:)`` on a Dispatch thread: for async tests, whose threads (the Swift
     /// concurrency pool, one per core) must not block for as long as a command runs.
-    static func runDetached(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+    static func runDetached(
+        _ arguments: [String], environment: [String: String] = [:], executable: URL? = nil, input: String? = nil
+    ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try run(arguments, environment: environment) })
+                continuation.resume(
+                    with: Swift.Result { try run(arguments, environment: environment, executable: executable, input: input) })
             }
         }
+    }
+}
+
+/// A value shared between threads, behind a lock.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `value` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

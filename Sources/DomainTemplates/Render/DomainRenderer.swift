@@ -122,6 +122,12 @@ public enum DomainRenderer {
                 element.firstChild(named: "boot")?.remove()
             }
             try setVolume(disk.volume, format: disk.format, on: element)
+            if index > 0 {
+                element.removeChildren(named: "serial")
+                if let serial = disk.serial { try element.child("serial").setText(serial) }
+                element.removeChildren(named: "readonly")
+                if disk.readOnly { element.child("readonly") }
+            }
         }
     }
 

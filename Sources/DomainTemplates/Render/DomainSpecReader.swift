@@ -47,7 +47,12 @@ public enum DomainSpecReader {
         while let element = ManagedDevices.device("disk", alias: ManagedDevices.diskAlias(disks.count), in: devices),
             let volume = volume(element)
         {
-            disks.append(DiskSpec(volume: volume, format: element.firstChild(named: "driver")?.attribute("type") ?? "raw"))
+            let isData = !disks.isEmpty
+            disks.append(
+                DiskSpec(
+                    volume: volume, format: element.firstChild(named: "driver")?.attribute("type") ?? "raw",
+                    serial: isData ? element.firstChild(named: "serial")?.text : nil,
+                    readOnly: isData && element.firstChild(named: "readonly") != nil))
         }
         return disks
     }
@@ -99,7 +104,8 @@ public enum DomainSpecReader {
                 .compactMap { child in
                     guard let pool = child.attribute("pool"), let name = child.attribute("name") else { return nil }
                     return VolumeRef(pool: pool, volume: name)
-                })
+                },
+            join: element.attribute("join"), apiServer: element.attribute("api-server"))
     }
 }
 

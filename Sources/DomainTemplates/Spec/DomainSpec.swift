@@ -75,9 +75,17 @@ public struct DiskSpec: Sendable, Hashable, Codable {
     /// The image format libvirt should read it as: `qcow2` or `raw`.
     public var format: String
 
-    public init(volume: VolumeRef, format: String = "qcow2") {
+    /// The disk's serial number (`<serial>`): a guest finds the disk as
+    /// /dev/disk/by-id/virtio-SERIAL. Data disks only; nil leaves none.
+    public var serial: String?
+    /// Attached read-only (`<readonly/>`). Data disks only.
+    public var readOnly: Bool
+
+    public init(volume: VolumeRef, format: String = "qcow2", serial: String? = nil, readOnly: Bool = false) {
         self.volume = volume
         self.format = format
+        self.serial = serial
+        self.readOnly = readOnly
     }
 }
 

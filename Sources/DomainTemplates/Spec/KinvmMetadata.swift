@@ -2,7 +2,8 @@
 ///
 ///     <kinvm:instance xmlns:kinvm="https://kinvm.dev/xmlns/kinvm/1" owner="kinvm" cluster="lab"
 ///                     role="worker" pool="workers" created="2026-11-29T05:00:00Z" ttl="3600"
-///                     image="default/debian-12.qcow2" template="k8s-node">
+///                     image="default/debian-12.qcow2" template="k8s-node" join="kubeadm"
+///                     api-server="https://192.168.150.10:6443">
 ///       <kinvm:volume pool="default" name="web-1-root.qcow2"/>
 ///       <kinvm:volume pool="default" name="web-1-seed.iso"/>
 ///     </kinvm:instance>
@@ -35,10 +36,15 @@ public struct KinvmMetadata: Sendable, Hashable, Codable {
     public var template: String?
     /// Volumes kinvm created for this guest (root overlay, seed, …), deleted with it.
     public var volumes: [VolumeRef]
+    /// For Kubernetes nodes: how the guest joined (`kubeadm` or `k3s`).
+    public var join: String?
+    /// For Kubernetes nodes: the API server (as in the kubeconfig) of the cluster the node joined.
+    public var apiServer: String?
 
     public init(
         cluster: String? = nil, role: String? = nil, pool: String? = nil, created: String? = nil, ttlSeconds: Int? = nil,
-        image: VolumeRef? = nil, template: String? = nil, volumes: [VolumeRef] = []
+        image: VolumeRef? = nil, template: String? = nil, volumes: [VolumeRef] = [], join: String? = nil,
+        apiServer: String? = nil
     ) {
         self.cluster = cluster
         self.role = role
@@ -48,6 +54,8 @@ public struct KinvmMetadata: Sendable, Hashable, Codable {
         self.image = image
         self.template = template
         self.volumes = volumes
+        self.join = join
+        self.apiServer = apiServer
     }
 
     /// The element's attributes, in the order kinvm writes them; absent values are left out.
@@ -55,6 +63,7 @@ public struct KinvmMetadata: Sendable, Hashable, Codable {
         [
             ("owner", Self.owner), ("cluster", cluster), ("role", role), ("pool", pool), ("created", created),
             ("ttl", ttlSeconds.map(String.init)), ("image", image?.description), ("template", template),
+            ("join", join), ("api-server", apiServer),
         ].compactMap { key, value in value.map { (key, $0) } }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import DomainTemplates
 import LibXML2
 import Libvirt
@@ -40,8 +41,23 @@ extension GuestManager {
                     + "(\(ByteSize(bytes: base.capacity))); give at least \(base.capacity) bytes, or leave the size out")
         }
         try await checkHost(plan.spec)
-        try await checkRoom(in: pool, for: seedSize, what: "the seed of guest '\(plan.name)'")
+        var dataSize: UInt64 = 0
+        for (ref, file) in plan.dataVolumes {
+            dataSize += try Self.dataDiskSize(file, for: ref)
+        }
+        try await checkRoom(in: pool, for: seedSize + dataSize, what: "the seed and data disks of guest '\(plan.name)'")
         return CreateFacts(pool: pool, base: base, rootSize: rootSize, domainXML: domainXML)
+    }
+
+    /// The volume size for a data disk made from `file`: its size rounded up to 512 bytes.
+    static func dataDiskSize(_ file: String, for ref: VolumeRef) throws(ProvisionerError) -> UInt64 {
+        guard FileManager.default.isReadableFile(atPath: file),
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+            let size = (attributes[.size] as? NSNumber)?.uint64Value
+        else {
+            throw ProvisionerError(.fileUnreadable, "cannot read \(file) (for volume \(ref))")
+        }
+        return max(512, (size + 511) / 512 * 512)
     }
 
     /// No domain has the name (whether kinvm's or not).
@@ -63,7 +79,7 @@ extension GuestManager {
 
     /// Neither `NAME-root.qcow2` nor `NAME-seed.iso` is in the pool (they are left alone if so).
     func checkVolumesAreFree(_ plan: CreatePlan, in pool: StoragePool) async throws(ProvisionerError) {
-        for ref in [plan.root, plan.seedVolume] {
+        for ref in [plan.root, plan.seedVolume] + plan.dataVolumes.map(\.ref) {
             let found: StorageVolume?
             do {
                 found = try await pool.volumeIfPresent(named: ref.volume)

@@ -13,6 +13,8 @@ struct CreatePlan: Sendable {
     /// The seed ISO (`NAME-seed.iso`).
     var seedVolume: VolumeRef
     var seed: NoCloudSeed
+    /// Data disks: the volume and the local file it is made from.
+    var dataVolumes: [(ref: VolumeRef, file: String)] = []
 
     var name: String { spec.name }
     var uuid: String { spec.uuid ?? "" }
@@ -27,7 +29,8 @@ struct CreatePlan: Sendable {
         metadata.created = created
         metadata.image = request.image
         metadata.template = request.template
-        metadata.volumes = [root, seedVolume]
+        let dataVolumes = request.dataDisks.map { (ref: VolumeRef(pool: request.pool, volume: "\(request.name)-\($0.suffix)"), file: $0.file) }
+        metadata.volumes = [root, seedVolume] + dataVolumes.map(\.ref)
         let nics = request.nics.enumerated().map { index, nic in
             var nic = nic
             if nic.mac == nil { nic.mac = MACAddress.derived(guest: request.name, nicIndex: index) }
@@ -36,7 +39,11 @@ struct CreatePlan: Sendable {
         let spec = DomainSpec(
             name: request.name, uuid: uuid.lowercased(), virtType: request.virtType, vcpus: request.vcpus,
             maxVCPUs: request.maxVCPUs, memory: request.memory, maxMemory: request.maxMemory,
-            disks: [DiskSpec(volume: root, format: "qcow2")], seed: seedVolume, nics: nics,
+            disks: [DiskSpec(volume: root, format: "qcow2")]
+                + zip(request.dataDisks, dataVolumes).map { disk, volume in
+                    DiskSpec(volume: volume.ref, format: "raw", serial: disk.serial, readOnly: disk.readOnly)
+                },
+            seed: seedVolume, nics: nics,
             consoleLog: "\(request.consoleLogDirectory)/\(request.name)-console.log", directBoot: request.directBoot,
             metadata: metadata)
         do {
@@ -46,7 +53,7 @@ struct CreatePlan: Sendable {
         }
         try checkSSHKeys(request.sshAuthorizedKeys)
         let seed = try makeSeed(request, spec: spec)
-        return CreatePlan(spec: spec, root: root, seedVolume: seedVolume, seed: seed)
+        return CreatePlan(spec: spec, root: root, seedVolume: seedVolume, seed: seed, dataVolumes: dataVolumes)
     }
 
     /// The key types OpenSSH writes: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-…`, `sk-…@openssh.com`.

@@ -36,6 +36,10 @@ public struct GuestInfo: Sendable, Hashable, Codable {
     public var consoleLog: String?
     /// Addresses, when asked for (`get`, `list -o wide`); nil when not looked up.
     public var addresses: [GuestAddress]?
+    /// For Kubernetes nodes: `kubeadm` or `k3s`.
+    public var join: String?
+    /// For Kubernetes nodes: the API server of the cluster the node joined.
+    public var apiServer: String?
 
     public struct NIC: Sendable, Hashable, Codable {
         /// `network` or `user`.
@@ -58,7 +62,7 @@ public struct GuestInfo: Sendable, Hashable, Codable {
         memoryBytes: UInt64, maxMemoryBytes: UInt64, cluster: String? = nil, role: String? = nil, nodePool: String? = nil,
         created: String? = nil, ttlSeconds: Int? = nil, image: String? = nil, template: String? = nil,
         disks: [String] = [], managedVolumes: [String] = [], nics: [NIC] = [], consoleLog: String? = nil,
-        addresses: [GuestAddress]? = nil
+        addresses: [GuestAddress]? = nil, join: String? = nil, apiServer: String? = nil
     ) {
         self.name = name
         self.uuid = uuid
@@ -81,6 +85,8 @@ public struct GuestInfo: Sendable, Hashable, Codable {
         self.nics = nics
         self.consoleLog = consoleLog
         self.addresses = addresses
+        self.join = join
+        self.apiServer = apiServer
     }
 }
 

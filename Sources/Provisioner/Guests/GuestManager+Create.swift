@@ -32,6 +32,15 @@ extension GuestManager {
     struct CreateEnvironment: Sendable {
         var templates: TemplateLibrary
         var writeSeed: @Sendable (_ bytes: [UInt8], _ volume: StorageVolume) async throws(ProvisionerError) -> Void
+        /// Uploads a local file into a data volume.
+        var writeFile: @Sendable (_ path: String, _ volume: StorageVolume) async throws(ProvisionerError) -> Void = {
+            (path, volume) throws(ProvisionerError) in
+            do throws(LibvirtError) {
+                try await volume.upload(from: .file(path: path))
+            } catch {
+                throw .libvirt("cannot upload \(path) into volume '\(volume.name)'", error)
+            }
+        }
         var wait: @Sendable (
             _ domain: Domain, _ condition: GuestWaitCondition, _ timeout: Duration,
             _ progress: @escaping @Sendable (GuestProgress) -> Void
@@ -180,6 +189,15 @@ struct CreateRun: Sendable {
 
         try begin("uploading seed")
         try await environment.writeSeed(iso, seedVolume)
+
+        for (ref, file) in plan.dataVolumes {
+            try begin("creating data volume \(ref)")
+            let capacity = try GuestManager.dataDiskSize(file, for: ref)
+            let volume = try await createVolume(try VolumeXML.raw(name: ref.volume, capacity: capacity), ref, in: pool)
+            journal.record(.volume(volume, ref))
+            try begin("uploading \(file) into \(ref)")
+            try await environment.writeFile(file, volume)
+        }
 
         try begin("defining domain")
         let defined: Domain

@@ -46,3 +46,36 @@ extension GuestManager {
         }
     }
 }
+
+/// Whether a resize can be made live, decided before anything changes.
+public struct ResizePreview: Sendable, Hashable {
+    /// The guest is running.
+    public var running: Bool
+    /// Every change can be made live (hot-plug, balloon) within the ceilings.
+    public var live: Bool
+    /// Something would change.
+    public var changes: Bool
+    /// Why it cannot be done live (nil when it can).
+    public var refusal: String?
+}
+
+extension GuestManager {
+    /// What ``resize(_:_:force:progress:)`` in `.auto` mode would do: live, or refused (then only a
+    /// restart can do it). Changes nothing.
+    public func previewResize(_ name: String, _ request: ResizeRequest) async throws(ProvisionerError) -> ResizePreview {
+        let found = try await find(name, requireOwned: true, action: "resize")
+        let observed = try await observeSizes(found.domain, spec: found.spec)
+        var auto = request
+        auto.mode = .auto
+        guard observed.running else {
+            let plan = try ResizePlan.make(observed, auto)
+            return ResizePreview(running: false, live: false, changes: !plan.actions.isEmpty, refusal: "guest '\(name)' is not running")
+        }
+        do {
+            let plan = try ResizePlan.make(observed, auto)
+            return ResizePreview(running: true, live: true, changes: !plan.actions.isEmpty, refusal: nil)
+        } catch where error.code == .unsupported {
+            return ResizePreview(running: true, live: false, changes: true, refusal: error.message)
+        }
+    }
+}

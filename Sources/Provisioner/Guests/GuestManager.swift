@@ -137,6 +137,6 @@ public struct GuestManager: Sendable {
                 GuestInfo.NIC(
                     type: $0.kind.rawValue, network: $0.kind == .network ? $0.network : nil, mac: $0.mac, model: $0.model)
             },
-            consoleLog: spec.consoleLog)
+            consoleLog: spec.consoleLog, join: metadata?.join, apiServer: metadata?.apiServer)
     }
 }

@@ -37,6 +37,9 @@ public struct GuestCreateRequest: Sendable {
     public var wait: GuestWaitCondition
     /// How long the wait may take.
     public var waitTimeout: Duration
+    /// Extra raw disks made from files on this machine (e.g. an air-gap bundle), attached after the
+    /// root disk and deleted with the guest.
+    public var dataDisks: [DataDisk] = []
 
     public init(
         name: String, template: String, image: VolumeRef, pool: String, virtType: DomainSpec.VirtType = .kvm,
@@ -65,6 +68,24 @@ public struct GuestCreateRequest: Sendable {
         self.metadata = metadata
         self.wait = wait
         self.waitTimeout = waitTimeout
+    }
+}
+
+/// A raw data disk whose contents are a local file, uploaded into volume `GUEST-SUFFIX`.
+public struct DataDisk: Sendable, Hashable {
+    /// The volume name's suffix (`airgap.tar` makes `NAME-airgap.tar`).
+    public var suffix: String
+    /// The file on this machine whose bytes the disk holds (the volume is rounded up to 512 bytes).
+    public var file: String
+    /// The guest finds the disk as /dev/disk/by-id/virtio-SERIAL.
+    public var serial: String?
+    public var readOnly: Bool
+
+    public init(suffix: String, file: String, serial: String? = nil, readOnly: Bool = true) {
+        self.suffix = suffix
+        self.file = file
+        self.serial = serial
+        self.readOnly = readOnly
     }
 }
 

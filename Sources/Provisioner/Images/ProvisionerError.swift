@@ -9,7 +9,7 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
             case invalidArgument, fileUnreadable, unsupportedFormat, checksumMismatch, poolNotFound, poolInactive
             case alreadyExists, insufficientSpace, notFound, inUse, libvirt, xml
             case notOwned, timeout, invalidState, unsupported, guestAgent, cloudInit, insufficientResources, template
-            case cancelled
+            case cancelled, kubernetes, drainBlocked, nodeNotReady
         }
 
         private let kind: Kind
@@ -58,6 +58,12 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
         public static let template = Code(.template)
         /// The operation was cancelled (e.g. Ctrl-C); what it created was rolled back.
         public static let cancelled = Code(.cancelled)
+        /// A Kubernetes API call failed (unreachable, untrusted, refused credentials, an error status).
+        public static let kubernetes = Code(.kubernetes)
+        /// A drain cannot proceed: pods that only `--force` or `--delete-emptydir-data` would evict.
+        public static let drainBlocked = Code(.drainBlocked)
+        /// A node did not register or become Ready in time (the message carries the guest's logs).
+        public static let nodeNotReady = Code(.nodeNotReady)
 
         public var description: String { kind.rawValue }
     }

@@ -9,9 +9,10 @@ enum LibvirtSession {
     /// Opens `connection`, gives `body` a logger (warnings only: failures reach the user as one
     /// stderr line, and the library's info logs would only repeat them) and the connection, and
     /// closes the connection whatever happens. A ``ProvisionerError`` becomes a `kinvm: …` line
-    /// and exit 1; other errors (exit codes among them) pass through.
+    /// (with `multiline`, its message as is: node failures carry guest logs) and exit 1; other errors (exit codes among them) pass through.
     static func with<T>(
-        _ connection: ConnectionOptions, logLabel: String, _ body: (Connection, Logger) async throws -> T
+        _ connection: ConnectionOptions, logLabel: String, multiline: Bool = false,
+        _ body: (Connection, Logger) async throws -> T
     ) async throws -> T {
         let host: Connection
         do {
@@ -28,7 +29,7 @@ enum LibvirtSession {
             return result
         } catch let error as ProvisionerError {
             await host.close()
-            Terminal.error(oneLine(error))
+            Terminal.error(multiline ? error.description : oneLine(error))
             throw ExitCode.failure
         } catch {
             await host.close()

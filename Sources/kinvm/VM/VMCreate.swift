@@ -17,62 +17,13 @@ struct VMCreate: AsyncParsableCommand {
     @Argument(help: "Guest names: DNS labels (each becomes the host name and Kubernetes node name).")
     var names: [String]
 
-    @Option(help: ArgumentHelp("The base image: a volume, in --image-pool unless given as POOL/VOLUME.", valueName: "[pool/]volume"))
-    var image: String
+    @OptionGroup var guest: GuestOptions
 
-    @Option(help: "The pool of the base image (default: --pool).")
-    var imagePool: String?
-
-    @Option(help: "The pool the root overlay and the seed are created in.")
+    @Option(help: "The storage pool the root overlay and the seed are created in.")
     var pool = "default"
-
-    @Option(help: "A template name (kinvm template list) or a domain XML file.")
-    var template = "k8s-node"
-
-    @Option(help: "vCPUs at start.")
-    var vcpus: Int
-
-    @Option(name: .customLong("max-vcpus"), help: "vCPU ceiling for live hot-plug (default: --vcpus).")
-    var maxVCPUs: Int?
-
-    @Option(help: "Memory at start: 512MiB, 2GiB, 2G (= GiB, as libvirt reads it) or bytes.")
-    var memory: ByteSize
-
-    @Option(help: "Memory ceiling for live ballooning (default: --memory).")
-    var maxMemory: ByteSize?
-
-    @Option(help: "Root disk size (default: the base image's size; never smaller).")
-    var disk: ByteSize?
-
-    @Option(
-        name: .customLong("network"),
-        help: ArgumentHelp(
-            "A NIC on a libvirt network, or 'user' for QEMU user-mode networking (repeatable; default: one NIC on network 'default').",
-            valueName: "name|user[,mac=MAC][,model=MODEL]"))
-    var networks: [GuestNICArgument] = []
 
     @Option(help: ArgumentHelp("A user-data file used as is (cloud-config, script, …); default: kinvm's cloud-config.", valueName: "file"))
     var userData: String?
-
-    @Option(name: .customLong("ssh-key"), help: ArgumentHelp("An SSH public key file for the default user (repeatable).", valueName: "file"))
-    var sshKeys: [String] = []
-
-    @Option(help: ArgumentHelp(
-        "kvm, or qemu (TCG emulation) where KVM does not work (default: $KINVM_VIRT_TYPE, else kvm; kinvm doctor tells which boots).",
-        valueName: "kvm|qemu"))
-    var virtType: DomainSpec.VirtType?
-
-    @Option(help: ArgumentHelp("Direct kernel boot: a kernel file on the hypervisor host.", valueName: "path"))
-    var kernel: String?
-
-    @Option(help: ArgumentHelp("Direct kernel boot: the initrd on the hypervisor host.", valueName: "path"))
-    var initrd: String?
-
-    @Option(help: "Direct kernel boot: the kernel command line.")
-    var cmdline: String?
-
-    @Option(help: ArgumentHelp("Directory on the hypervisor host for the serial console log (NAME-console.log).", valueName: "dir"))
-    var consoleLogDir: String?
 
     @Option(help: "kinvm metadata: the cluster these guests belong to.")
     var cluster: String?
@@ -107,7 +58,7 @@ struct VMCreate: AsyncParsableCommand {
             Terminal.error(error.message)
             throw ExitCode.failure
         }
-        let requests = names.map { inputs.request(for: $0, command: self) }
+        let requests = try names.map { try inputs.request(for: $0, command: self) }
         let limit = parallel.parallel
         let failed = try await VMCommand.withGuests(connection) { guests in
             let (result, interrupted) = await Interrupts.watching {

@@ -648,9 +648,10 @@ def kubeadm_join(argv):
                          "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
     ca_pem = discover(endpoint, token, pins, discovery_timeout)
 
-    write_file(path(CA_FILE), ca_pem)
-    write_file(path(BOOTSTRAP_KUBECONFIG), kubeconfig_yaml(
-        f"https://{endpoint}", ca_pem, "kubernetes", "tls-bootstrap-token-user", {"token": token}), 0o600)
+    # As kubeadm's kubelet-start phase: stop the (crash-looping) kubelet first, and write its
+    # flags before the bootstrap kubeconfig, so it never bootstraps without its labels and taints.
+    say("[kubelet-start] Stopping the kubelet")
+    stop_kubelet()
     args = [f"--hostname-override={name}"]
     labels = next((v for k, v in extra_args(reg) if k == "node-labels"), "")
     if labels:
@@ -662,6 +663,9 @@ def kubeadm_join(argv):
     args += [f"--{k}={v}" for k, v in extra_args(reg) if k not in ("node-labels", "hostname-override", "register-with-taints")]
     say(f'[kubelet-start] Writing kubelet environment file with flags to file "{FLAGS_ENV}"')
     write_file(path(FLAGS_ENV), f'KUBELET_KUBEADM_ARGS="{" ".join(args)}"\n')
+    write_file(path(CA_FILE), ca_pem)
+    write_file(path(BOOTSTRAP_KUBECONFIG), kubeconfig_yaml(
+        f"https://{endpoint}", ca_pem, "kubernetes", "tls-bootstrap-token-user", {"token": token}), 0o600)
     start_kubelet()
     say(f"[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap (up to {timeouts.get('tlsBootstrap') or '4m0s'})")
     wait_node(name, bootstrap_timeout)

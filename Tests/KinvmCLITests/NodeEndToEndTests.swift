@@ -1,0 +1,309 @@
+import Foundation
+import KubeStandIn
+import LibXML2
+import Libvirt
+import Testing
+
+/// Two real Debian guests (TCG, user-mode NICs) join the stand-in API server through the real
+/// `kinvm` binary: `node add` (kubeadm discovery with a bootstrap token and the CA pin, checked by
+/// the stand-in kubeadm in the guest; kubelet TLS bootstrap, heartbeats), `node list`, a live
+/// `node resize` whose new capacity the kubelet reports, and `node remove` of a node whose pod a
+/// disruption budget protects until a replacement is healthy elsewhere. `kubectl` is the
+/// independent check of what the API holds.
+@Suite(
+    "kinvm node end to end (stand-in control plane, real libvirtd)",
+    .enabled(if: EndToEnd.enabled && ProcessInfo.processInfo.environment["KINVM_NODE_IMAGE"] != nil),
+    .timeLimit(.minutes(30)))
+struct NodeEndToEndTests {
+    static var environment: [String: String] { EndToEnd.environment }
+    static var uri: String { environment["KINVM_TEST_SYSTEM_URI"] ?? "qemu:///system" }
+    static let kubectlBinary = URL(fileURLWithPath: "/usr/bin/kubectl")
+
+    let prefix = "kn-\(UUID().uuidString.prefix(5).lowercased())"
+    var poolName: String { "\(prefix)-pool" }
+    var nodeA: String { "\(prefix)-a" }
+    var nodeB: String { "\(prefix)-b" }
+
+    @discardableResult
+    func kinvm(_ arguments: [String], expect status: Int32 = 0) async throws -> CLIRunner.Result {
+        var arguments = arguments
+        arguments.insert(contentsOf: ["-c", Self.uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
+        let result = try await CLIRunner.runDetached(arguments)
+        #expect(
+            result.status == status,
+            "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)")
+        return result
+    }
+
+    @discardableResult
+    func kubectl(_ arguments: [String], kubeconfig: String, input: String? = nil, expect status: Int32 = 0) async throws
+        -> CLIRunner.Result
+    {
+        let result = try await CLIRunner.runDetached(
+            ["--kubeconfig", kubeconfig] + arguments, executable: Self.kubectlBinary, input: input)
+        #expect(
+            result.status == status,
+            "kubectl \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)")
+        return result
+    }
+
+    func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    func array(_ text: String) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], "not a JSON array: \(text)")
+    }
+
+    @Test("node add 2 → Ready; node resize live → capacity follows; node remove drains past a budget; nothing left")
+    func lifecycle() async throws {
+        let base = (Self.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let server = try await StandInAPIServer.start(StandInConfiguration())
+        let kubeconfig = "\(base)/admin.conf"
+        try server.adminKubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let connection = try await Connection.open(Self.uri)
+        let pool = try await makePool(path: "\(base)/pool", on: connection)
+        let names = [nodeA, nodeB]
+        defer {
+            Task {
+                for name in names {
+                    if let domain = try? await connection.domainIfPresent(named: name) {
+                        try? await domain.destroy()
+                        try? await domain.undefine()
+                    }
+                }
+                for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
+                try? await pool.destroy()
+                try? await pool.undefine()
+                await connection.close()
+                try? await server.shutdown()
+            }
+        }
+        do {
+            try await scenario(server: server, kubeconfig: kubeconfig, pool: pool, connection: connection)
+        } catch {
+            for name in names {
+                let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
+                Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
+            }
+            throw error
+        }
+    }
+
+    private func scenario(server: StandInAPIServer, kubeconfig: String, pool: StoragePool, connection: Connection) async throws {
+        let environment = Self.environment
+        let image = try #require(environment["KINVM_NODE_IMAGE"])
+        try await kinvm(["image", "import", image, "--pool", poolName, "--name", "node.qcow2"])
+
+        // node add: two workers at once, joined through kubeadm discovery.
+        let added = try array(
+            try await kinvm([
+                "node", "add", nodeA, nodeB, "--pool", "e2e", "--image", "\(poolName)/node.qcow2", "--storage-pool", poolName,
+                "--virt-type", "qemu", "--vcpus", "1", "--max-vcpus", "2", "--memory", "640MiB", "--max-memory", "1GiB",
+                "--network", "user", "--kernel", environment["KINVM_NODE_KERNEL"] ?? "",
+                "--initrd", environment["KINVM_NODE_INITRD"] ?? "",
+                "--cmdline", environment["KINVM_NODE_CMDLINE"] ?? "root=/dev/vda rw console=ttyS0",
+                "--kubeconfig", kubeconfig, "--join-endpoint", "10.0.2.2:\(server.port)",
+                "--labels", "tier=e2e,node-role.kubernetes.io/worker=", "--taints", "e2e=yes:PreferNoSchedule",
+                "--wait", "20m", "-o", "json",
+            ]).stdout)
+        #expect(added.map { $0["name"] as? String } == [nodeA, nodeB])
+        #expect(added.allSatisfy { $0["nodeStatus"] as? String == "Ready" })
+
+        // kubectl sees both, Ready, labelled, annotated, tainted, with the kubelet's capacity.
+        let nodes = try object(try await kubectl(["get", "nodes", "-o", "json"], kubeconfig: kubeconfig).stdout)
+        let items = try #require(nodes["items"] as? [[String: Any]])
+        #expect(Set(items.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }) == [nodeA, nodeB])
+        for item in items {
+            let metadata = try #require(item["metadata"] as? [String: Any])
+            let labels = try #require(metadata["labels"] as? [String: String])
+            #expect(labels["tier"] == "e2e")
+            #expect(labels["node-role.kubernetes.io/worker"] == "")
+            #expect(labels["kinvm.dev/pool"] == "e2e")
+            let annotations = try #require(metadata["annotations"] as? [String: String])
+            #expect(annotations["kinvm.dev/host"] == Self.uri)
+            let name = try #require(metadata["name"] as? String)
+            let uuid = try await connection.domain(named: name).uuid
+            #expect(annotations["kinvm.dev/domain-uuid"] == uuid)
+            let spec = item["spec"] as? [String: Any]
+            let taints = spec?["taints"] as? [[String: Any]] ?? []
+            #expect(taints.contains { $0["key"] as? String == "e2e" && $0["effect"] as? String == "PreferNoSchedule" })
+            let status = try #require(item["status"] as? [String: Any])
+            #expect((status["capacity"] as? [String: String])?["cpu"] == "1")
+            let conditions = status["conditions"] as? [[String: Any]] ?? []
+            #expect(conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" })
+        }
+        // The bootstrap token served its purpose and is gone.
+        let secrets = try object(try await kubectl(["get", "secrets", "-n", "kube-system", "-o", "json"], kubeconfig: kubeconfig).stdout)
+        #expect((secrets["items"] as? [[String: Any]] ?? []).allSatisfy { $0["type"] as? String != "bootstrap.kubernetes.io/token" })
+
+        let listed = try array(try await kinvm(["node", "list", "--kubeconfig", kubeconfig, "-o", "json"]).stdout)
+        #expect(Set(listed.compactMap { $0["name"] as? String }) == [nodeA, nodeB])
+        #expect(listed.allSatisfy { $0["nodeStatus"] as? String == "Ready" })
+
+        // node resize, live: 2 vCPUs and 1 GiB, in the guest and in the Node's capacity.
+        let resized = try object(
+            try await kinvm(["node", "resize", nodeA, "--vcpus", "2", "--memory", "1GiB", "--kubeconfig", kubeconfig, "-o", "json"]).stdout)
+        #expect(resized["method"] as? String == "live")
+        #expect(try await kinvm(["vm", "exec", nodeA, "--", "nproc"]).stdout == "2\n")
+        let nodeAfter = try object(try await kubectl(["get", "node", nodeA, "-o", "json"], kubeconfig: kubeconfig).stdout)
+        let capacity = try #require((nodeAfter["status"] as? [String: Any])?["capacity"] as? [String: String])
+        #expect(capacity["cpu"] == "2")
+        let memoryKi = Int(capacity["memory"]?.replacingOccurrences(of: "Ki", with: "") ?? "") ?? 0
+        #expect(memoryKi > 900 * 1024, "memory capacity after the resize: \(capacity)")
+
+        // kubectl can cordon and uncordon a kinvm node (what a real cluster answers).
+        try await kubectl(["cordon", nodeA], kubeconfig: kubeconfig)
+        #expect(try await kubectl(["get", "node", nodeA, "-o", "jsonpath={.spec.unschedulable}"], kubeconfig: kubeconfig).stdout == "true")
+        try await kubectl(["uncordon", nodeA], kubeconfig: kubeconfig)
+
+        // node remove: db-1 on B is protected by a budget until db-2 is healthy on A.
+        try await kubectl(["create", "--validate=false", "-f", "-"], kubeconfig: kubeconfig, input: workload())
+        let removal = Task { try await kinvm(["node", "remove", nodeB, "--drain-timeout", "4m", "--kubeconfig", kubeconfig]) }
+        try await Task.sleep(for: .seconds(15))
+        #expect(try await kubectl(["get", "pod", "db-1", "-o", "name"], kubeconfig: kubeconfig).stdout.contains("db-1"))
+        #expect(try await kubectl(["get", "node", nodeB, "-o", "jsonpath={.spec.unschedulable}"], kubeconfig: kubeconfig).stdout == "true")
+        try await kubectl(["create", "--validate=false", "-f", "-"], kubeconfig: kubeconfig, input: pod("db-2", node: nodeA, labels: "app: db"))
+        let removed = try await removal.value
+        #expect(removed.stdout.contains("\(nodeB) removed: drained 1 pods"))
+        #expect(removed.stdout.contains("refused by a disruption budget and retried"))
+        let gone = try await kubectl(["get", "node", nodeB], kubeconfig: kubeconfig, expect: 1)
+        #expect(gone.stderr.contains("NotFound"))
+        #expect(try await connection.domainIfPresent(named: nodeB) == nil)
+        try await kubectl(["get", "pod", "proxy-b"], kubeconfig: kubeconfig)
+
+        // The last node: the budget goes first, then nothing of either node is left.
+        try await kubectl(["delete", "pdb", "db"], kubeconfig: kubeconfig)
+        try await kinvm(["node", "remove", nodeA, "--kubeconfig", kubeconfig])
+        #expect(try await connection.domainIfPresent(named: nodeA) == nil)
+        let remaining = try object(try await kubectl(["get", "nodes", "-o", "json"], kubeconfig: kubeconfig).stdout)
+        #expect((remaining["items"] as? [Any])?.isEmpty == true)
+        try await pool.refresh()
+        #expect(try await pool.allVolumes().map(\.name) == ["node.qcow2"])
+        try await kinvm(["image", "delete", "node.qcow2", "--pool", poolName])
+    }
+
+    @Test("node add --join k3s, air-gapped: the binary and images reach the guest on a disk; remove leaves nothing")
+    func k3sAirgapped() async throws {
+        let environment = Self.environment
+        let base = (environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)-k3s"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        var configuration = StandInConfiguration()
+        configuration.k3sToken = "kinvm-e2e-k3s-password"
+        let server = try await StandInAPIServer.start(configuration)
+        let kubeconfig = "\(base)/admin.conf"
+        try server.adminKubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let name = "\(prefix)-k"
+        let pool = "\(prefix)-kpool"
+        let connection = try await Connection.open(Self.uri)
+        let storage = try await makePool(name: pool, path: "\(base)/pool", on: connection)
+        defer {
+            Task {
+                if let domain = try? await connection.domainIfPresent(named: name) {
+                    try? await domain.destroy()
+                    try? await domain.undefine()
+                }
+                for volume in (try? await storage.allVolumes()) ?? [] { try? await volume.delete() }
+                try? await storage.destroy()
+                try? await storage.undefine()
+                await connection.close()
+                try? await server.shutdown()
+            }
+        }
+        // The node token as a k3s server prints it: K10<sha256 of /cacerts>::server:<password>.
+        try server.caCertificatePEM.write(toFile: "\(base)/ca.pem", atomically: true, encoding: .utf8)
+        let cacerts = try await CLIRunner.runDetached(
+            ["-sS", "--cacert", "\(base)/ca.pem", "\(server.url)/cacerts"], executable: URL(fileURLWithPath: "/usr/bin/curl"))
+        #expect(cacerts.status == 0, "\(cacerts.stderr)")
+        let hash = try await sha256(of: cacerts.stdout)
+        try "K10\(hash)::server:kinvm-e2e-k3s-password\n".write(toFile: "\(base)/token", atomically: true, encoding: .utf8)
+        // The stand-in k3s is the "k3s binary"; any file stands for the images tarball.
+        let binary = CLIRunner.repository + "/Tests/Support/standin-node/standin-node.py"
+        try Data((0..<4096).map { UInt8($0 % 253) }).write(to: URL(fileURLWithPath: "\(base)/k3s-airgap-images-amd64.tar.zst"))
+
+        try await kinvm(["image", "import", environment["KINVM_NODE_IMAGE"] ?? "", "--pool", pool, "--name", "node.qcow2"])
+        do {
+            let added = try array(
+                try await kinvm([
+                    "node", "add", name, "--pool", "edge", "--image", "\(pool)/node.qcow2", "--storage-pool", pool,
+                    "--virt-type", "qemu", "--vcpus", "1", "--memory", "640MiB", "--network", "user",
+                    "--kernel", environment["KINVM_NODE_KERNEL"] ?? "", "--initrd", environment["KINVM_NODE_INITRD"] ?? "",
+                    "--cmdline", environment["KINVM_NODE_CMDLINE"] ?? "root=/dev/vda rw console=ttyS0",
+                    "--kubeconfig", kubeconfig, "--join", "k3s", "--join-endpoint", "https://10.0.2.2:\(server.port)",
+                    "--k3s-token-file", "\(base)/token", "--k3s-binary", binary,
+                    "--k3s-images", "\(base)/k3s-airgap-images-amd64.tar.zst", "--labels", "site=edge", "--wait", "20m", "-o", "json",
+                ]).stdout)
+            #expect(added.first?["nodeStatus"] as? String == "Ready")
+            #expect((added.first?["guest"] as? [String: Any])?["join"] as? String == "k3s")
+        } catch {
+            let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
+            Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
+            throw error
+        }
+        let node = try object(try await kubectl(["get", "node", name, "-o", "json"], kubeconfig: kubeconfig).stdout)
+        let metadata = try #require(node["metadata"] as? [String: Any])
+        #expect((metadata["labels"] as? [String: String])?["site"] == "edge")
+        // The stand-in k3s lists the images it found in /var/lib/rancher/k3s/agent/images.
+        #expect((metadata["annotations"] as? [String: String])?["standin.kinvm.io/airgap-images"] == "k3s-airgap-images-amd64.tar.zst")
+        // The binary in the guest is the one given, byte for byte, and executable.
+        let inGuest = try await kinvm(["vm", "exec", name, "--", "sha256sum", "/usr/local/bin/k3s"]).stdout
+        #expect(inGuest.hasPrefix(try await sha256(of: String(decoding: FileManager.default.contents(atPath: binary) ?? Data(), as: UTF8.self))))
+        try await kinvm(["vm", "exec", name, "--", "test", "-x", "/usr/local/bin/k3s"])
+        let guest = try object(try await kinvm(["vm", "get", name, "-o", "json"]).stdout)
+        #expect((guest["managedVolumes"] as? [String])?.contains("\(pool)/\(name)-airgap.tar") == true)
+
+        try await kinvm(["node", "remove", name, "--kubeconfig", kubeconfig])
+        try await storage.refresh()
+        #expect(try await storage.allVolumes().map(\.name) == ["node.qcow2"])
+        try await kinvm(["image", "delete", "node.qcow2", "--pool", pool])
+    }
+
+    /// The lower-case hex SHA-256 of `text` (sha256sum).
+    func sha256(of text: String) async throws -> String {
+        let result = try await CLIRunner.runDetached([], executable: URL(fileURLWithPath: "/usr/bin/sha256sum"), input: text)
+        return String(result.stdout.prefix(64))
+    }
+
+    /// db-1 (a ReplicaSet's pod) and a DaemonSet's pod on node B, and the budget that keeps one db pod.
+    func workload() -> String {
+        pod("db-1", node: nodeB, labels: "app: db") + "\n---\n" + pod("proxy-b", node: nodeB, labels: "app: proxy", owner: "DaemonSet")
+            + """
+
+            ---
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata: {name: db, namespace: default}
+            spec:
+              minAvailable: 1
+              selector: {matchLabels: {app: db}}
+            """
+    }
+
+    func pod(_ name: String, node: String, labels: String, owner: String = "ReplicaSet") -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: \(name)
+          namespace: default
+          labels: {\(labels)}
+          ownerReferences: [{apiVersion: apps/v1, kind: \(owner), name: \(name)-owner, uid: 00000000-0000-0000-0000-00000000000\(name.count % 10), controller: true}]
+        spec:
+          nodeName: \(node)
+          containers: [{name: main, image: busybox}]
+        """
+    }
+
+    private func makePool(name: String? = nil, path: String, on connection: Connection) async throws -> StoragePool {
+        let document = XMLDocument(rootName: "pool")
+        try document.root.setAttribute("type", "dir")
+        try document.root.appendChild("name", text: name ?? poolName)
+        try document.root.appendChild("target").appendChild("path", text: path)
+        let pool = try await connection.defineStoragePool(xml: document.serialized(), flags: .validate)
+        try await pool.build()
+        try await pool.start()
+        return pool
+    }
+}
+
