@@ -153,6 +153,16 @@ struct NodeEndToEndTests {
         let memoryKi = Int(capacity["memory"]?.replacingOccurrences(of: "Ki", with: "") ?? "") ?? 0
         #expect(memoryKi > 900 * 1024, "memory capacity after the resize: \(capacity)")
 
+        // Fewer vCPUs cannot be done live: cordon, drain, graceful stop, change, start, Ready, uncordon.
+        let restarted = try object(
+            try await kinvm(["node", "resize", nodeA, "--vcpus", "1", "--memory", "768MiB", "--kubeconfig", kubeconfig, "-o", "json"]).stdout)
+        #expect(restarted["method"] as? String == "restart")
+        #expect((restarted["resize"] as? [String: Any])?["restarted"] as? Bool == true)
+        let afterRestart = try object(try await kubectl(["get", "node", nodeA, "-o", "json"], kubeconfig: kubeconfig).stdout)
+        #expect(((afterRestart["status"] as? [String: Any])?["capacity"] as? [String: String])?["cpu"] == "1")
+        #expect((afterRestart["spec"] as? [String: Any])?["unschedulable"] as? Bool != true, "left cordoned: \(afterRestart)")
+        #expect(try await kinvm(["vm", "exec", nodeA, "--", "nproc"]).stdout == "1\n")
+
         // kubectl can cordon and uncordon a kinvm node (what a real cluster answers).
         try await kubectl(["cordon", nodeA], kubeconfig: kubeconfig)
         #expect(try await kubectl(["get", "node", nodeA, "-o", "jsonpath={.spec.unschedulable}"], kubeconfig: kubeconfig).stdout == "true")

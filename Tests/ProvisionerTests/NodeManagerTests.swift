@@ -273,4 +273,48 @@ struct NodeManagerTests {
         #expect(forced.first?.drain?.evicted == ["default/bare"])
         #expect(try await lab.host.connection.domainIfPresent(named: "w-1") == nil)
     }
+
+    @Test("resize beyond the ceiling: cordon, drain, restart, Ready again with a fresh heartbeat, uncordon; --no-restart refuses")
+    func resizeByRestart() async throws {
+        let lab = try await NodeLab.open()
+        defer { Task { await lab.close() } }
+        _ = try await lab.manager().add(try lab.request(["w-1"]), progress: { _ in }, using: lab.environment())
+        try await lab.pod("web-1", node: "w-1", owner: "ReplicaSet")
+        let request = ResizeRequest(memory: .gibibytes(1), timeout: .seconds(10))
+
+        await expectProvisionerError(.unsupported, containing: ["memory ceiling is 512MiB", "--no-restart"]) {
+            _ = try await lab.manager().resize("w-1", request, allowRestart: false)
+        }
+        #expect(try await lab.client.node("w-1").isUnschedulable == false)
+
+        // The test's kubelet: a heartbeat every 100 ms, as the real one posts after its restart.
+        let client = lab.client
+        let kubelet = Task {
+            while !Task.isCancelled {
+                let now = ISO8601DateFormatter().string(from: Date())
+                _ = try? await client.patchNode(
+                    "w-1",
+                    mergePatch: [
+                        "status": [
+                            "conditions": [["type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": .string(now)]]
+                        ]
+                    ], subresource: "status")
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        defer { kubelet.cancel() }
+        let steps = Locked<[String]>([])
+        let result = try await lab.manager().resize("w-1", request, readyTimeout: .seconds(20)) { step in
+            steps.withLock { $0.append(step) }
+        }
+        #expect(result.method == "restart")
+        #expect(result.resize.restarted)
+        #expect(result.resize.after.memoryBytes == 1 << 30)
+        #expect(result.drain?.evicted == ["default/web-1"])
+        #expect(try await lab.client.node("w-1").isUnschedulable == false)
+        #expect(try await lab.host.manager.get("w-1").state == "running")
+        let log = steps.withLock { $0 }
+        #expect(log.first?.contains("cordoning, draining and restarting w-1") == true, "\(log)")
+        #expect(log.last == "uncordoned w-1", "\(log)")
+    }
 }
