@@ -125,12 +125,15 @@ let package = Package(
         // Runs the real kinvm binary and tests its pure parts.
         .testTarget(
             name: "KinvmCLITests",
-            dependencies: ["kinvm", "Libvirt", "LibXML2", "KubeStandIn", .product(name: "Yams", package: "Yams")]
+            dependencies: ["kinvm", "Libvirt", "LibXML2", "KubeStandIn", "KinvmTestSupport", .product(name: "Yams", package: "Yams")]
         ),
+        // Test support shared by the test targets that boot guests: a machine-wide limit on
+        // heavy guests booted at once.
+        .target(name: "KinvmTestSupport", path: "Tests/KinvmTestSupport"),
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(
             name: "LibvirtIntegrationTests",
-            dependencies: ["Libvirt", "DomainTemplates", "LibXML2", "CloudInit", "Provisioner", "KubeClient", "KubeStandIn"]
+            dependencies: ["Libvirt", "DomainTemplates", "LibXML2", "CloudInit", "Provisioner", "KubeClient", "KubeStandIn", "KinvmTestSupport"]
         ),
     ]
 )

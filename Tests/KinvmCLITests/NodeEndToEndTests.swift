@@ -1,4 +1,5 @@
 import Foundation
+import KinvmTestSupport
 import KubeStandIn
 import LibXML2
 import Libvirt
@@ -13,7 +14,7 @@ import Testing
 @Suite(
     "kinvm node end to end (stand-in control plane, real libvirtd)",
     .enabled(if: EndToEnd.enabled && ProcessInfo.processInfo.environment["KINVM_NODE_IMAGE"] != nil),
-    .timeLimit(.minutes(30)))
+    .timeLimit(.minutes(40)))
 struct NodeEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
     static var uri: String { environment["KINVM_TEST_SYSTEM_URI"] ?? "qemu:///system" }
@@ -57,37 +58,39 @@ struct NodeEndToEndTests {
 
     @Test("node add 2 → Ready; node resize live → capacity follows; node remove drains past a budget; nothing left")
     func lifecycle() async throws {
-        let base = (Self.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let server = try await StandInAPIServer.start(StandInConfiguration())
-        let kubeconfig = "\(base)/admin.conf"
-        try server.adminKubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let connection = try await Connection.open(Self.uri)
-        let pool = try await makePool(path: "\(base)/pool", on: connection)
-        let names = [nodeA, nodeB]
-        defer {
-            Task {
-                for name in names {
-                    if let domain = try? await connection.domainIfPresent(named: name) {
-                        try? await domain.destroy()
-                        try? await domain.undefine()
+        try await GuestSlots.withSlots(2) {
+            let base = (Self.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)"
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            let server = try await StandInAPIServer.start(StandInConfiguration())
+            let kubeconfig = "\(base)/admin.conf"
+            try server.adminKubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+            let connection = try await Connection.open(Self.uri)
+            let pool = try await makePool(path: "\(base)/pool", on: connection)
+            let names = [nodeA, nodeB]
+            defer {
+                Task {
+                    for name in names {
+                        if let domain = try? await connection.domainIfPresent(named: name) {
+                            try? await domain.destroy()
+                            try? await domain.undefine()
+                        }
                     }
+                    for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
+                    try? await pool.destroy()
+                    try? await pool.undefine()
+                    await connection.close()
+                    try? await server.shutdown()
                 }
-                for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
-                try? await pool.destroy()
-                try? await pool.undefine()
-                await connection.close()
-                try? await server.shutdown()
             }
-        }
-        do {
-            try await scenario(server: server, kubeconfig: kubeconfig, pool: pool, connection: connection)
-        } catch {
-            for name in names {
-                let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
-                Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
+            do {
+                try await scenario(server: server, kubeconfig: kubeconfig, pool: pool, connection: connection)
+            } catch {
+                for name in names {
+                    let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
+                    Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
+                }
+                throw error
             }
-            throw error
         }
     }
 
@@ -196,77 +199,79 @@ struct NodeEndToEndTests {
 
     @Test("node add --join k3s, air-gapped: the binary and images reach the guest on a disk; remove leaves nothing")
     func k3sAirgapped() async throws {
-        let environment = Self.environment
-        let base = (environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)-k3s"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        var configuration = StandInConfiguration()
-        configuration.k3sToken = "kinvm-e2e-k3s-password"
-        let server = try await StandInAPIServer.start(configuration)
-        let kubeconfig = "\(base)/admin.conf"
-        try server.adminKubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-        let name = "\(prefix)-k"
-        let pool = "\(prefix)-kpool"
-        let connection = try await Connection.open(Self.uri)
-        let storage = try await makePool(name: pool, path: "\(base)/pool", on: connection)
-        defer {
-            Task {
-                if let domain = try? await connection.domainIfPresent(named: name) {
-                    try? await domain.destroy()
-                    try? await domain.undefine()
+        try await GuestSlots.withSlots(1) {
+            let environment = Self.environment
+            let base = (environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)-k3s"
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            var configuration = StandInConfiguration()
+            configuration.k3sToken = "kinvm-e2e-k3s-password"
+            let server = try await StandInAPIServer.start(configuration)
+            let kubeconfig = "\(base)/admin.conf"
+            try server.adminKubeconfig().write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+            let name = "\(prefix)-k"
+            let pool = "\(prefix)-kpool"
+            let connection = try await Connection.open(Self.uri)
+            let storage = try await makePool(name: pool, path: "\(base)/pool", on: connection)
+            defer {
+                Task {
+                    if let domain = try? await connection.domainIfPresent(named: name) {
+                        try? await domain.destroy()
+                        try? await domain.undefine()
+                    }
+                    for volume in (try? await storage.allVolumes()) ?? [] { try? await volume.delete() }
+                    try? await storage.destroy()
+                    try? await storage.undefine()
+                    await connection.close()
+                    try? await server.shutdown()
                 }
-                for volume in (try? await storage.allVolumes()) ?? [] { try? await volume.delete() }
-                try? await storage.destroy()
-                try? await storage.undefine()
-                await connection.close()
-                try? await server.shutdown()
             }
-        }
-        // The node token as a k3s server prints it: K10<sha256 of /cacerts>::server:<password>.
-        try server.caCertificatePEM.write(toFile: "\(base)/ca.pem", atomically: true, encoding: .utf8)
-        let cacerts = try await CLIRunner.runDetached(
-            ["-sS", "--cacert", "\(base)/ca.pem", "\(server.url)/cacerts"], executable: URL(fileURLWithPath: "/usr/bin/curl"))
-        #expect(cacerts.status == 0, "\(cacerts.stderr)")
-        let hash = try await sha256(of: cacerts.stdout)
-        try "K10\(hash)::server:kinvm-e2e-k3s-password\n".write(toFile: "\(base)/token", atomically: true, encoding: .utf8)
-        // The stand-in k3s is the "k3s binary"; any file stands for the images tarball.
-        let binary = CLIRunner.repository + "/Tests/Support/standin-node/standin-node.py"
-        try Data((0..<4096).map { UInt8($0 % 253) }).write(to: URL(fileURLWithPath: "\(base)/k3s-airgap-images-amd64.tar.zst"))
+            // The node token as a k3s server prints it: K10<sha256 of /cacerts>::server:<password>.
+            try server.caCertificatePEM.write(toFile: "\(base)/ca.pem", atomically: true, encoding: .utf8)
+            let cacerts = try await CLIRunner.runDetached(
+                ["-sS", "--cacert", "\(base)/ca.pem", "\(server.url)/cacerts"], executable: URL(fileURLWithPath: "/usr/bin/curl"))
+            #expect(cacerts.status == 0, "\(cacerts.stderr)")
+            let hash = try await sha256(of: cacerts.stdout)
+            try "K10\(hash)::server:kinvm-e2e-k3s-password\n".write(toFile: "\(base)/token", atomically: true, encoding: .utf8)
+            // The stand-in k3s is the "k3s binary"; any file stands for the images tarball.
+            let binary = CLIRunner.repository + "/Tests/Support/standin-node/standin-node.py"
+            try Data((0..<4096).map { UInt8($0 % 253) }).write(to: URL(fileURLWithPath: "\(base)/k3s-airgap-images-amd64.tar.zst"))
 
-        try await kinvm(["image", "import", environment["KINVM_NODE_IMAGE"] ?? "", "--pool", pool, "--name", "node.qcow2"])
-        do {
-            let added = try array(
-                try await kinvm([
-                    "node", "add", name, "--pool", "edge", "--image", "\(pool)/node.qcow2", "--storage-pool", pool,
-                    "--virt-type", "qemu", "--vcpus", "1", "--memory", "640MiB", "--network", "user",
-                    "--kernel", environment["KINVM_NODE_KERNEL"] ?? "", "--initrd", environment["KINVM_NODE_INITRD"] ?? "",
-                    "--cmdline", environment["KINVM_NODE_CMDLINE"] ?? "root=/dev/vda rw console=ttyS0",
-                    "--kubeconfig", kubeconfig, "--join", "k3s", "--join-endpoint", "https://10.0.2.2:\(server.port)",
-                    "--k3s-token-file", "\(base)/token", "--k3s-binary", binary,
-                    "--k3s-images", "\(base)/k3s-airgap-images-amd64.tar.zst", "--labels", "site=edge", "--wait", "20m", "-o", "json",
-                ]).stdout)
-            #expect(added.first?["nodeStatus"] as? String == "Ready")
-            #expect((added.first?["guest"] as? [String: Any])?["join"] as? String == "k3s")
-        } catch {
-            let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
-            Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
-            throw error
-        }
-        let node = try object(try await kubectl(["get", "node", name, "-o", "json"], kubeconfig: kubeconfig).stdout)
-        let metadata = try #require(node["metadata"] as? [String: Any])
-        #expect((metadata["labels"] as? [String: String])?["site"] == "edge")
-        // The stand-in k3s lists the images it found in /var/lib/rancher/k3s/agent/images.
-        #expect((metadata["annotations"] as? [String: String])?["standin.kinvm.io/airgap-images"] == "k3s-airgap-images-amd64.tar.zst")
-        // The binary in the guest is the one given, byte for byte, and executable.
-        let inGuest = try await kinvm(["vm", "exec", name, "--", "sha256sum", "/usr/local/bin/k3s"]).stdout
-        #expect(inGuest.hasPrefix(try await sha256(of: String(decoding: FileManager.default.contents(atPath: binary) ?? Data(), as: UTF8.self))))
-        try await kinvm(["vm", "exec", name, "--", "test", "-x", "/usr/local/bin/k3s"])
-        let guest = try object(try await kinvm(["vm", "get", name, "-o", "json"]).stdout)
-        #expect((guest["managedVolumes"] as? [String])?.contains("\(pool)/\(name)-airgap.tar") == true)
+            try await kinvm(["image", "import", environment["KINVM_NODE_IMAGE"] ?? "", "--pool", pool, "--name", "node.qcow2"])
+            do {
+                let added = try array(
+                    try await kinvm([
+                        "node", "add", name, "--pool", "edge", "--image", "\(pool)/node.qcow2", "--storage-pool", pool,
+                        "--virt-type", "qemu", "--vcpus", "1", "--memory", "640MiB", "--network", "user",
+                        "--kernel", environment["KINVM_NODE_KERNEL"] ?? "", "--initrd", environment["KINVM_NODE_INITRD"] ?? "",
+                        "--cmdline", environment["KINVM_NODE_CMDLINE"] ?? "root=/dev/vda rw console=ttyS0",
+                        "--kubeconfig", kubeconfig, "--join", "k3s", "--join-endpoint", "https://10.0.2.2:\(server.port)",
+                        "--k3s-token-file", "\(base)/token", "--k3s-binary", binary,
+                        "--k3s-images", "\(base)/k3s-airgap-images-amd64.tar.zst", "--labels", "site=edge", "--wait", "20m", "-o", "json",
+                    ]).stdout)
+                #expect(added.first?["nodeStatus"] as? String == "Ready")
+                #expect((added.first?["guest"] as? [String: Any])?["join"] as? String == "k3s")
+            } catch {
+                let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
+                Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
+                throw error
+            }
+            let node = try object(try await kubectl(["get", "node", name, "-o", "json"], kubeconfig: kubeconfig).stdout)
+            let metadata = try #require(node["metadata"] as? [String: Any])
+            #expect((metadata["labels"] as? [String: String])?["site"] == "edge")
+            // The stand-in k3s lists the images it found in /var/lib/rancher/k3s/agent/images.
+            #expect((metadata["annotations"] as? [String: String])?["standin.kinvm.io/airgap-images"] == "k3s-airgap-images-amd64.tar.zst")
+            // The binary in the guest is the one given, byte for byte, and executable.
+            let inGuest = try await kinvm(["vm", "exec", name, "--", "sha256sum", "/usr/local/bin/k3s"]).stdout
+            #expect(inGuest.hasPrefix(try await sha256(of: String(decoding: FileManager.default.contents(atPath: binary) ?? Data(), as: UTF8.self))))
+            try await kinvm(["vm", "exec", name, "--", "test", "-x", "/usr/local/bin/k3s"])
+            let guest = try object(try await kinvm(["vm", "get", name, "-o", "json"]).stdout)
+            #expect((guest["managedVolumes"] as? [String])?.contains("\(pool)/\(name)-airgap.tar") == true)
 
-        try await kinvm(["node", "remove", name, "--kubeconfig", kubeconfig])
-        try await storage.refresh()
-        #expect(try await storage.allVolumes().map(\.name) == ["node.qcow2"])
-        try await kinvm(["image", "delete", "node.qcow2", "--pool", pool])
+            try await kinvm(["node", "remove", name, "--kubeconfig", kubeconfig])
+            try await storage.refresh()
+            #expect(try await storage.allVolumes().map(\.name) == ["node.qcow2"])
+            try await kinvm(["image", "delete", "node.qcow2", "--pool", pool])
+        }
     }
 
     /// The lower-case hex SHA-256 of `text` (sha256sum).

@@ -1,4 +1,5 @@
 import Foundation
+import KinvmTestSupport
 import LibXML2
 import Libvirt
 import Testing
@@ -15,7 +16,7 @@ enum EndToEnd {
     static let enabled = environment["KINVM_INTEGRATION"] == "1" && environment["KINVM_DEBIAN_IMAGE"] != nil
 }
 
-@Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(25)))
+@Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(35)))
 struct VMEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
     static var uri: String { environment["KINVM_TEST_SYSTEM_URI"] ?? "qemu:///system" }
@@ -44,30 +45,32 @@ struct VMEndToEndTests {
 
     @Test("import, create with cloud-init, ip, exec, live resize, stop/start, delete leaves nothing")
     func lifecycle() async throws {
-        let environment = Self.environment
-        let image = try #require(environment["KINVM_DEBIAN_IMAGE"])
-        let base = (environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let connection = try await Connection.open(Self.uri)
-        let pool = try await makePool(path: "\(base)/pool", on: connection)
-        defer {
-            Task {
-                if let domain = try? await connection.domainIfPresent(named: name) {
-                    try? await domain.destroy()
-                    try? await domain.undefine()
+        try await GuestSlots.withSlots(1) {
+            let environment = Self.environment
+            let image = try #require(environment["KINVM_DEBIAN_IMAGE"])
+            let base = (environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            let connection = try await Connection.open(Self.uri)
+            let pool = try await makePool(path: "\(base)/pool", on: connection)
+            defer {
+                Task {
+                    if let domain = try? await connection.domainIfPresent(named: name) {
+                        try? await domain.destroy()
+                        try? await domain.undefine()
+                    }
+                    for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
+                    try? await pool.destroy()
+                    try? await pool.undefine()
+                    await connection.close()
                 }
-                for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
-                try? await pool.destroy()
-                try? await pool.undefine()
-                await connection.close()
             }
-        }
-        do {
-            try await scenario(image: image, base: base, pool: pool, connection: connection)
-        } catch {
-            let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
-            Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
-            throw error
+            do {
+                try await scenario(image: image, base: base, pool: pool, connection: connection)
+            } catch {
+                let console = try? await CLIRunner.runDetached(["vm", "console", name, "--tail", "60", "-c", Self.uri])
+                Issue.record("console of \(name):\n\(console?.stdout ?? "-")")
+                throw error
+            }
         }
     }
 

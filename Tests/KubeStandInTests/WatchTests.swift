@@ -15,7 +15,9 @@ import Testing
     @Test func liveWatchSeesAddedModifiedDeletedInOrder() async throws {
         try await StandInFixture.with { standIn in
             let start = try #require(standIn.object("/api/v1/namespaces/default/configmaps")?[path: ["metadata", "resourceVersion"]]?.string)
-            async let watch = standIn.curl("GET", "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=\(start)&timeoutSeconds=6")
+            // The server ends the watch after timeoutSeconds: long enough for the four requests
+            // below even on a loaded machine (6 s was not, in a full scripts/test.sh run).
+            async let watch = standIn.curl("GET", "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=\(start)&timeoutSeconds=20")
             try await Task.sleep(for: .milliseconds(700))
             #expect(try await standIn.curl("POST", "/api/v1/namespaces/default/configmaps", body: Self.configMap).code == 201)
             #expect(try await standIn.curl("POST", "/api/v1/namespaces/kube-system/configmaps", body: #"{"metadata":{"name":"elsewhere"}}"#).code == 201)

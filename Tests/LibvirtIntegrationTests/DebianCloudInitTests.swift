@@ -1,6 +1,7 @@
 import CloudInit
 import DomainTemplates
 import Foundation
+import KinvmTestSupport
 import LibXML2
 import Provisioner
 import Testing
@@ -24,20 +25,22 @@ extension RealDaemonTests {
     struct DebianCloudInitTests {
         @Test("cloud-init runs a typed cloud-config and the network-config of a kinvm seed")
         func cloudInitReadsTheSeed() async throws {
-            let connection = try await Connection.open(Integration.systemURI)
-            defer { Task { await connection.close() } }
-            let name = Integration.uniqueName("debian")
-            let directory = try Integration.workDirectory(name)
-            let pool = try await makeScratchPool("\(name)-pool", path: "\(directory)/pool", on: connection)
-            do {
-                try await scenario(name: name, directory: directory, pool: pool, connection: connection)
-            } catch {
-                Issue.record("console of \(name):\n\(consoleText("\(directory)/\(name)-console.log").suffix(3000))")
-                await removeDomain(named: name, on: connection)
+            try await GuestSlots.withSlots(1) {
+                let connection = try await Connection.open(Integration.systemURI)
+                defer { Task { await connection.close() } }
+                let name = Integration.uniqueName("debian")
+                let directory = try Integration.workDirectory(name)
+                let pool = try await makeScratchPool("\(name)-pool", path: "\(directory)/pool", on: connection)
+                do {
+                    try await scenario(name: name, directory: directory, pool: pool, connection: connection)
+                } catch {
+                    Issue.record("console of \(name):\n\(consoleText("\(directory)/\(name)-console.log").suffix(3000))")
+                    await removeDomain(named: name, on: connection)
+                    await removeScratchPool(pool)
+                    throw error
+                }
                 await removeScratchPool(pool)
-                throw error
             }
-            await removeScratchPool(pool)
         }
 
         private func scenario(name: String, directory: String, pool: StoragePool, connection: Connection) async throws {

@@ -1,0 +1,57 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How many heavy guests (Debian images under TCG) tests boot at the same time on this machine.
+///
+/// Swift Testing runs every suite of every test target at once; five Debian guests on two cores
+/// left cloud-init unfinished after 15 minutes. Each test that boots them holds slots while it
+/// runs: `capacity` lock files in a directory, each held with `flock` (so the limit also holds
+/// across processes). A test takes all the slots it needs or none, so two tests can never each
+/// hold part of what the other waits for.
+public enum GuestSlots {
+    /// `$KINVM_TEST_GUEST_SLOTS`, default 3.
+    public static var capacity: Int {
+        ProcessInfo.processInfo.environment["KINVM_TEST_GUEST_SLOTS"].flatMap(Int.init).map { max(1, $0) } ?? 3
+    }
+
+    static var directory: String {
+        let base = ProcessInfo.processInfo.environment["KINVM_TEST_WORKDIR"] ?? NSTemporaryDirectory()
+        return (base as NSString).appendingPathComponent("guest-slots")
+    }
+
+    /// Runs `body` while holding `count` slots (at most ``capacity``), waiting for them first.
+    public static func withSlots<T>(_ count: Int, _ body: () async throws -> T) async throws -> T {
+        let held = try await acquire(min(max(count, 1), capacity))
+        defer { release(held) }
+        return try await body()
+    }
+
+    static func acquire(_ count: Int) async throws -> [Int32] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        while true {
+            var held: [Int32] = []
+            for slot in 0..<capacity where held.count < count {
+                let descriptor = open("\(directory)/slot-\(slot)", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+                guard descriptor >= 0 else { continue }
+                if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                    held.append(descriptor)
+                } else {
+                    close(descriptor)
+                }
+            }
+            if held.count == count { return held }
+            release(held)
+            try await Task.sleep(for: .seconds(2))
+        }
+    }
+
+    static func release(_ descriptors: [Int32]) {
+        for descriptor in descriptors {
+            _ = flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
+    }
+}
