@@ -55,7 +55,10 @@ public final class StandInAPIServer: Sendable {
                         guard let core = coreBox.core else { throw ChannelError.ioOnClosedChannel }
                         let operations = channel.pipeline.syncOperations
                         try operations.addHandler(NIOSSLServerHandler(context: sslContext))
-                        try operations.configureHTTPServerPipeline(withErrorHandling: true)
+                        // Without pipelining assistance the channel keeps reading while a response
+                        // (a watch) is open, so a client's close_notify is seen at once instead
+                        // of after NIOSSL's 5 s shutdown timeout. Clients here never pipeline.
+                        try operations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
                         try operations.addHandler(APIChannelHandler(core: core))
                     }
                 }

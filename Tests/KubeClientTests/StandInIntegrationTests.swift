@@ -431,3 +431,24 @@ import Testing
         }
     }
 }
+
+@Suite("KubeClient shutdown after an abandoned watch")
+struct AbandonedWatchTests {
+    /// A client that stops reading a watch (waitForNode satisfied, say) closes at once: the server
+    /// keeps reading while the watch response is open, so it sees the TLS close_notify (it used
+    /// to make NIOSSL wait out its 5 s shutdown timeout).
+    @Test func shutdownIsQuick() async throws {
+        let server = try await StandInAPIServer.start(StandInConfiguration())
+        defer { Task { try? await server.shutdown() } }
+        let admin = try Kubeconfig.parse(server.adminKubeconfig(), path: "admin").resolve(context: nil)
+        let client = try KubeClient(access: admin, timeout: .seconds(10))
+        _ = try await client.createNode(makeNode("a"))
+        let seen = try await collect(1, from: client.watchNodes(resourceVersion: nil))
+        #expect(seen.count == 1)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await client.shutdown()
+        let elapsed = start.duration(to: clock.now)
+        #expect(elapsed < .seconds(3), "shutdown took \(elapsed)")
+    }
+}
