@@ -17,7 +17,7 @@ import Testing
     .timeLimit(.minutes(40)))
 struct NodeEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
-    static var uri: String { environment["KINVM_TEST_SYSTEM_URI"] ?? "qemu:///system" }
+    static var uri: String { EndToEnd.uri }
     static let kubectlBinary = URL(fileURLWithPath: "/usr/bin/kubectl")
 
     let prefix = "kn-\(UUID().uuidString.prefix(5).lowercased())"
@@ -26,14 +26,10 @@ struct NodeEndToEndTests {
     var nodeB: String { "\(prefix)-b" }
 
     @discardableResult
-    func kinvm(_ arguments: [String], expect status: Int32 = 0) async throws -> CLIRunner.Result {
-        var arguments = arguments
-        arguments.insert(contentsOf: ["-c", Self.uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
-        let result = try await CLIRunner.runDetached(arguments)
-        #expect(
-            result.status == status,
-            "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)")
-        return result
+    func kinvm(_ arguments: [String], expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> CLIRunner.Result
+    {
+        try await EndToEnd.kinvm(arguments, expect: status, sourceLocation: sourceLocation)
     }
 
     @discardableResult
@@ -311,14 +307,6 @@ struct NodeEndToEndTests {
     }
 
     private func makePool(name: String? = nil, path: String, on connection: Connection) async throws -> StoragePool {
-        let document = XMLDocument(rootName: "pool")
-        try document.root.setAttribute("type", "dir")
-        try document.root.appendChild("name", text: name ?? poolName)
-        try document.root.appendChild("target").appendChild("path", text: path)
-        let pool = try await connection.defineStoragePool(xml: document.serialized(), flags: .validate)
-        try await pool.build()
-        try await pool.start()
-        return pool
+        try await EndToEnd.makePool(name ?? poolName, path: path, on: connection)
     }
 }
-

@@ -14,27 +14,50 @@ enum EndToEnd {
     static let environment = ProcessInfo.processInfo.environment
     /// Only from scripts/test.sh, with the Debian image built.
     static let enabled = environment["KINVM_INTEGRATION"] == "1" && environment["KINVM_DEBIAN_IMAGE"] != nil
+    static var uri: String { environment["KINVM_TEST_SYSTEM_URI"] ?? "qemu:///system" }
+
+    /// Runs `kinvm ARGS -c URI` (the URI goes before a `--`, after which come the guest's
+    /// command and arguments), recording the command and its output when it fails.
+    @discardableResult
+    static func kinvm(_ arguments: [String], expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> CLIRunner.Result
+    {
+        var arguments = arguments
+        arguments.insert(contentsOf: ["-c", uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
+        let result = try await CLIRunner.runDetached(arguments)
+        #expect(
+            result.status == status,
+            "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)",
+            sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// A started dir pool `name` at `path` on the test's libvirtd.
+    static func makePool(_ name: String, path: String, on connection: Connection) async throws -> StoragePool {
+        let document = XMLDocument(rootName: "pool")
+        try document.root.setAttribute("type", "dir")
+        try document.root.appendChild("name", text: name)
+        try document.root.appendChild("target").appendChild("path", text: path)
+        let pool = try await connection.defineStoragePool(xml: document.serialized(), flags: .validate)
+        try await pool.build()
+        try await pool.start()
+        return pool
+    }
 }
 
 @Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(35)))
 struct VMEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
-    static var uri: String { environment["KINVM_TEST_SYSTEM_URI"] ?? "qemu:///system" }
+    static var uri: String { EndToEnd.uri }
 
     let name = "kinvm-e2e-\(UUID().uuidString.prefix(6).lowercased())"
     var poolName: String { "\(name)-pool" }
 
-    /// Runs `kinvm ARGS -c URI` (the URI goes before a `--`, after which come the guest's
-    /// command and arguments), recording the command and its output when it fails.
     @discardableResult
-    func kinvm(_ arguments: [String], expect status: Int32 = 0) async throws -> CLIRunner.Result {
-        var arguments = arguments
-        arguments.insert(contentsOf: ["-c", Self.uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
-        let result = try await CLIRunner.runDetached(arguments)
-        #expect(
-            result.status == status,
-            "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)")
-        return result
+    func kinvm(_ arguments: [String], expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> CLIRunner.Result
+    {
+        try await EndToEnd.kinvm(arguments, expect: status, sourceLocation: sourceLocation)
     }
 
     func json(_ result: CLIRunner.Result) throws -> [String: Any] {
@@ -149,13 +172,6 @@ struct VMEndToEndTests {
     }
 
     private func makePool(path: String, on connection: Connection) async throws -> StoragePool {
-        let document = XMLDocument(rootName: "pool")
-        try document.root.setAttribute("type", "dir")
-        try document.root.appendChild("name", text: poolName)
-        try document.root.appendChild("target").appendChild("path", text: path)
-        let pool = try await connection.defineStoragePool(xml: document.serialized(), flags: .validate)
-        try await pool.build()
-        try await pool.start()
-        return pool
+        try await EndToEnd.makePool(poolName, path: path, on: connection)
     }
 }
