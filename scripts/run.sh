@@ -2,7 +2,7 @@
 # Quick start: prepare the host, start the system libvirtd (with a `default` storage pool),
 # build the doctor's probe guest and the Debian guest image, build kinvm (release), run
 # `kinvm doctor` against this machine, then a Debian guest's whole life (scripts/demo-vm.sh:
-# create with cloud-init, ip, exec, live resize, stop/start, delete with nothing left).
+# create with cloud-init, ip, exec, resize, stop/start, delete with nothing left).
 #
 # Usage: scripts/run.sh [--no-demo] [KINVM_DOCTOR_ARGS...]
 set -euo pipefail

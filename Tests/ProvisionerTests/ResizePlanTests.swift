@@ -221,4 +221,37 @@ struct ResizePlanTests {
         // 256 MiB booted guests show ~225 MiB: outside the window of 400 MiB, so growth is detected.
         #expect(!GuestManager.memTotalWindow(kib: 400 * Self.mib).contains(230 * Self.mib))
     }
+
+    @Test("TCG guests: adding vCPUs needs a restart unless the request takes the risk; memory stays live")
+    func tcgHotplug() throws {
+        var tcg = Self.running()
+        tcg.tcg = true
+        Self.expectRefusal(
+            tcg, Self.request(3, nil, .auto), .unsupported,
+            "cannot hot-plug vCPUs into guest 'web-1': it runs under TCG (type 'qemu'), where QEMU can abort the whole "
+                + "guest when a vCPU is added (tcg_region_initial_alloc__locked); use --restart (stop, change, start), "
+                + "--config (applies at the next start), or --tcg-hotplug to take the risk")
+        Self.expectRefusal(tcg, Self.request(3, 3072, .live), .unsupported, "cannot hot-plug vCPUs into guest 'web-1': it runs under TCG (type 'qemu'), where QEMU can abort the whole "
+                + "guest when a vCPU is added (tcg_region_initial_alloc__locked); use --restart (stop, change, start), "
+                + "--config (applies at the next start), or --tcg-hotplug to take the risk")
+
+        let restart = try ResizePlan.make(tcg, Self.request(3, nil, .restart))
+        #expect(restart.actions == [.stop, .setVCPUs(3, live: false, config: true), .start, .waitForAgent, .verifyVCPUs(3, inGuest: true)])
+
+        let memory = try ResizePlan.make(tcg, Self.request(nil, 3072, .auto))
+        #expect(!memory.restart)
+        #expect(memory.actions == [.setMemory(kib: 3072 * Self.mib, live: true, config: true), .verifyMemory(kib: 3072 * Self.mib, inGuest: true)])
+
+        var risky = Self.request(3, nil, .auto)
+        risky.tcgHotplug = true
+        let live = try ResizePlan.make(tcg, risky)
+        #expect(live.actions == [.setVCPUs(3, live: true, config: true), .verifyVCPUs(3, inGuest: true)])
+
+        // KVM guests hot-plug as before.
+        #expect(try ResizePlan.make(Self.running(), Self.request(3, nil, .auto)).actions == live.actions)
+        // A stopped TCG guest's config is changed as any other.
+        var stopped = Self.stopped()
+        stopped.tcg = true
+        #expect(try ResizePlan.make(stopped, Self.request(3, nil, .auto)).actions == [.setVCPUs(3, live: false, config: true)])
+    }
 }

@@ -190,12 +190,20 @@ public struct ResizeRequest: Sendable, Hashable {
     public var mode: ResizeMode
     /// How long to wait for the guest to show the change, and for a graceful stop (restart mode).
     public var timeout: Duration
+    /// Hot-plug vCPUs into a TCG guest (`type='qemu'`) anyway. QEMU can abort such a guest when a
+    /// vCPU is added (see ``ResizePlan``); without this, adding vCPUs to a running TCG guest needs a
+    /// restart. The risk is small right after the guest booted, and grows as it runs.
+    public var tcgHotplug: Bool
 
-    public init(vcpus: Int? = nil, memory: ByteSize? = nil, mode: ResizeMode = .auto, timeout: Duration = .seconds(120)) {
+    public init(
+        vcpus: Int? = nil, memory: ByteSize? = nil, mode: ResizeMode = .auto, timeout: Duration = .seconds(120),
+        tcgHotplug: Bool = false
+    ) {
         self.vcpus = vcpus
         self.memory = memory
         self.mode = mode
         self.timeout = timeout
+        self.tcgHotplug = tcgHotplug
     }
 }
 

@@ -43,7 +43,7 @@ extension GuestManager {
             throw .libvirt("cannot read the sizes of guest '\(domain.name)'", error)
         }
         let agent = (try? await GuestAgent(domain).ping(timeout: .seconds(2))) != nil
-        return ResizePlan.Observation(guest: domain.name, live: live, config: config, agent: agent)
+        return ResizePlan.Observation(guest: domain.name, live: live, config: config, agent: agent, tcg: spec.virtType == .qemu)
     }
 
     /// ``GuestSizes`` from an observation, with the guest's own figures when the agent answers.

@@ -12,6 +12,12 @@ import DomainTemplates
 ///   when the agent answers). A vCPU decrease, or a size above a ceiling, is refused (`.unsupported`)
 ///   except in `.restart`, which stops the guest gracefully, changes the config (raising ceilings),
 ///   starts it, waits for the agent if it had one, and verifies.
+/// - TCG guests (`type='qemu'`) get no live vCPU hot-plug unless the request takes the risk
+///   (`tcgHotplug`): QEMU's multi-threaded TCG gives each vCPU thread a region of the translation
+///   cache when the thread starts, and aborts the whole guest (`tcg_region_initial_alloc__locked:
+///   assertion failed`) when the running vCPUs have taken every region since the last flush, which
+///   a guest that has run for a while often has (QEMU 7.2 here; upstream's `tcg/region.c` still asserts so).
+///   Memory (balloon) stays live.
 struct ResizePlan: Sendable, Hashable {
     /// The sizes of one side (the running guest, or its persistent config); memory in KiB.
     struct Sizes: Sendable, Hashable {
@@ -30,6 +36,8 @@ struct ResizePlan: Sendable, Hashable {
         var config: Sizes
         /// The guest agent answered.
         var agent: Bool
+        /// The guest runs under TCG (`type='qemu'`): vCPU hot-plug can abort it.
+        var tcg: Bool = false
 
         var running: Bool { live != nil }
     }
@@ -76,7 +84,8 @@ struct ResizePlan: Sendable, Hashable {
             let actions = configActions(observed.config, vcpus: vcpus, memoryKiB: memory)
             return ResizePlan(actions: actions, pendingUntilRestart: !actions.isEmpty)
         }
-        let refusals = liveRefusals(observed.guest, live: live, vcpus: vcpus, memoryKiB: memory)
+        let refusals = liveRefusals(
+            observed.guest, live: live, vcpus: vcpus, memoryKiB: memory, tcg: observed.tcg && !request.tcgHotplug)
         if let refusal = refusals.first {
             guard request.mode == .restart else { throw ProvisionerError(.unsupported, refusal) }
             return restartPlan(observed, vcpus: vcpus, memoryKiB: memory)
@@ -95,8 +104,9 @@ struct ResizePlan: Sendable, Hashable {
         }
     }
 
-    /// Why each requested change cannot be made live; empty when all can.
-    static func liveRefusals(_ guest: String, live: Sizes, vcpus: Int?, memoryKiB: UInt64?) -> [String] {
+    /// Why each requested change cannot be made live; empty when all can. With `tcg`, adding vCPUs
+    /// is refused too (see the type's documentation).
+    static func liveRefusals(_ guest: String, live: Sizes, vcpus: Int?, memoryKiB: UInt64?, tcg: Bool = false) -> [String] {
         var refusals: [String] = []
         if let vcpus, vcpus < live.vcpus {
             refusals.append(
@@ -106,6 +116,11 @@ struct ResizePlan: Sendable, Hashable {
             refusals.append(
                 "cannot raise guest '\(guest)' to \(vcpus) vCPUs while it runs: its vCPU ceiling is \(live.maxVCPUs); "
                     + restartAdvice)
+        } else if let vcpus, vcpus > live.vcpus, tcg {
+            refusals.append(
+                "cannot hot-plug vCPUs into guest '\(guest)': it runs under TCG (type 'qemu'), where QEMU can abort the "
+                    + "whole guest when a vCPU is added (tcg_region_initial_alloc__locked); use --restart (stop, change, "
+                    + "start), --config (applies at the next start), or --tcg-hotplug to take the risk")
         }
         if let memoryKiB, memoryKiB > live.maxMemoryKiB {
             refusals.append(

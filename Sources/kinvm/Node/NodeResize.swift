@@ -13,7 +13,9 @@ struct NodeResize: AsyncParsableCommand {
             agent) is restarted through the guest agent and kinvm waits until the Node reports the \
             new capacity. Otherwise (fewer vCPUs, or above a ceiling) the node is cordoned, drained \
             (like kubectl drain), stopped gracefully, changed, started, and uncordoned once it is \
-            Ready with the new capacity; --no-restart refuses that instead.
+            Ready with the new capacity; --no-restart refuses that instead. Adding vCPUs to a TCG \
+            guest (--virt-type qemu) takes the restart path too unless --tcg-hotplug is given, as \
+            QEMU can abort a TCG guest when a vCPU is hot-plugged.
             """)
 
     @Argument(help: "The node (guest) name.")
@@ -27,6 +29,9 @@ struct NodeResize: AsyncParsableCommand {
 
     @Flag(help: "Fail instead of draining and restarting the node when a live resize is not possible.")
     var noRestart = false
+
+    @Flag(help: "Hot-plug vCPUs into a TCG guest anyway (QEMU can abort it; the risk grows the longer it has run).")
+    var tcgHotplug = false
 
     @OptionGroup var drain: NodeDrainOptions
 
@@ -46,7 +51,7 @@ struct NodeResize: AsyncParsableCommand {
 
     func run() async throws {
         let progress = NodeCommand.progressPrinter()
-        let request = ResizeRequest(vcpus: vcpus, memory: memory, mode: .auto, timeout: .seconds(180))
+        let request = ResizeRequest(vcpus: vcpus, memory: memory, mode: .auto, timeout: .seconds(180), tcgHotplug: tcgHotplug)
         let result = try await NodeCommand.withNodes(connection, kube) { nodes in
             let (outcome, interrupted) = await Interrupts.watching {
                 try await nodes.resize(

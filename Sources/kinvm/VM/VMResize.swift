@@ -12,7 +12,8 @@ struct VMResize: AsyncParsableCommand {
             removing vCPUs); a stopped guest's config is changed. --live: live only, verified in the \
             guest. --config: the config only, applied at the next start. --restart: live where \
             possible, otherwise a graceful stop, the config change and a start. Ctrl-C cancels and \
-            exits 130.
+            exits 130. TCG guests (--virt-type qemu) get no live vCPU hot-plug unless --tcg-hotplug \
+            is given: QEMU can abort a TCG guest when a vCPU is added; memory stays live.
             """)
 
     /// How the change may be applied.
@@ -45,6 +46,9 @@ struct VMResize: AsyncParsableCommand {
     @Flag(help: "Also resize a domain kinvm did not create.")
     var force = false
 
+    @Flag(help: "Hot-plug vCPUs into a TCG guest anyway (QEMU can abort it; the risk grows the longer it has run).")
+    var tcgHotplug = false
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -57,7 +61,7 @@ struct VMResize: AsyncParsableCommand {
     func run() async throws {
         let request = ResizeRequest(
             vcpus: vcpus, memory: memory, mode: mode.map { ResizeMode(rawValue: $0.rawValue)! } ?? .auto,
-            timeout: timeout.duration)
+            timeout: timeout.duration, tcgHotplug: tcgHotplug)
         let (name, force) = (name, force)
         let outcome = try await VMCommand.withGuests(connection) { guests in
             try await Interrupts.run {
