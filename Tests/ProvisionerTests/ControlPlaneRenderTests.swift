@@ -395,8 +395,9 @@ struct ControlPlaneRenderTests {
 
     @Test func kubeconfigsKinvmCannotRewriteAreRefused() async {
         let server = "https://192.168.150.10:6443"
-        let twoContexts = Self.k3sKubeconfig.replacingOccurrences(of: "current-context: default\n", with: "")
-            .replacingOccurrences(of: "  name: default\ncurrent", with: "  name: default\n- context: {cluster: default, user: default}\n  name: second\ncurrent")
+        // The current-context line follows the contexts: a second context in its place.
+        let twoContexts = Self.k3sKubeconfig.replacingOccurrences(
+            of: "current-context: default\n", with: "- context: {cluster: default, user: default}\n  name: second\n")
         let taken = Self.k3sKubeconfig.replacingOccurrences(
             of: "  name: default\ncontexts:", with: "  name: default\n- cluster: {server: \"https://x:6443\"}\n  name: kinvm-lab\ncontexts:")
         for (text, reason) in [
