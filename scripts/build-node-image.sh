@@ -4,7 +4,7 @@
 # binaries exist on these machines). Written with debugfs into a raw copy of the image: no
 # mount, no loop device, no root filesystem unpacked.
 #
-# Usage: scripts/build-node-image.sh [--force]
+# Usage: scripts/build-node-image.sh [--force] [--standin-server PATH]
 #
 # Output, in ${KINVM_CACHE:-/var/cache/kinvm}/debian-12-standin/:
 #   node.qcow2        root filesystem (ext4 on /dev/vda, uncompressed qcow2); use it only as
@@ -18,14 +18,19 @@
 #   /usr/lib/kinvm-standin/standin-node.py      0755 root:root
 #   /usr/bin/kubeadm, /usr/bin/kubelet         symlinks to it
 #   /lib/systemd/system/kubelet.service        0644, enabled (multi-user.target.wants)
+#   /usr/local/bin/kube-standin                0755, the stand-in API server, statically linked
+#                                              (`k3s server` / `kubeadm init` run it)
 # The stand-in k3s is the same file: give it to kinvm as the k3s binary.
 #
-# The Debian image is built first (scripts/build-debian-image.sh; cached). Nothing is rebuilt
-# while the Debian image's SHA256SUMS, standin-node.py, kubelet.service and this script are
-# unchanged and the files match SHA256SUMS. A rebuild replaces the whole directory (built
-# beside it, then renamed).
+# kube-standin comes from --standin-server PATH (or KINVM_STANDIN_SERVER_BIN), else from
+# scripts/build-standin-server.sh (cached by the hash of its sources; links only after a
+# debug test build). The Debian image is built first (scripts/build-debian-image.sh; cached).
+# Nothing is rebuilt while the Debian image's SHA256SUMS, standin-node.py, kubelet.service,
+# kube-standin and this script are unchanged and the files match SHA256SUMS. A rebuild
+# replaces the whole directory (built beside it, then renamed).
 #
-# Environment: KINVM_CACHE (also passed to build-debian-image.sh).
+# Environment: KINVM_CACHE (also passed to build-debian-image.sh and build-standin-server.sh),
+# KINVM_STANDIN_SERVER_BIN.
 set -euo pipefail
 
 SCRIPT_NAME=build-node-image.sh
@@ -40,16 +45,30 @@ INPUTS=("$SRC_DIR/standin-node.py" "$SRC_DIR/kubelet.service")
 STANDIN=/usr/lib/kinvm-standin/standin-node.py
 UNIT=/lib/systemd/system/kubelet.service
 WANTS=/etc/systemd/system/multi-user.target.wants/kubelet.service
+SERVER=/usr/local/bin/kube-standin
 
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; }
 
 force=0
-case "${1:-}" in
-    --force) force=1 ;;
-    -h|--help) usage; exit 0 ;;
-    "") ;;
-    *) die "unknown argument '$1' (see --help)" ;;
-esac
+server_bin=${KINVM_STANDIN_SERVER_BIN:-}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --force) force=1 ;;
+        --standin-server) [ $# -ge 2 ] || die "--standin-server needs a path"; server_bin=$2; shift ;;
+        --standin-server=*) server_bin=${1#*=} ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown argument '$1' (see --help)" ;;
+    esac
+    shift
+done
+if [ -z "$server_bin" ]; then
+    server_bin=$("$SCRIPT_DIR/build-standin-server.sh") || die "building kube-standin failed"
+fi
+[ -x "$server_bin" ] || die "kube-standin $server_bin is missing or not executable"
+if ldd "$server_bin" 2>&1 | grep -Eq 'libswift|libFoundation|lib_Foundation|libdispatch|not found'; then
+    die "$server_bin is not statically linked against the Swift runtime (build it with scripts/build-standin-server.sh)"
+fi
+INPUTS+=("$server_bin")
 
 for tool in qemu-img debugfs e2fsck sha256sum flock cmp; do
     command -v "$tool" >/dev/null || die "$tool not found (apt-get install qemu-utils e2fsprogs)"
@@ -76,7 +95,7 @@ done
 
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
 stamp="base=$(hash_of "$BASE/SHA256SUMS") standin-node.py=$(hash_of "${INPUTS[0]}")"
-stamp+=" kubelet.service=$(hash_of "${INPUTS[1]}") script=$(hash_of "$0")"
+stamp+=" kubelet.service=$(hash_of "${INPUTS[1]}") kube-standin=$(hash_of "${INPUTS[2]}") script=$(hash_of "$0")"
 
 up_to_date() {
     [ -s "$OUT/node.qcow2" ] && [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.img" ] \
@@ -128,6 +147,12 @@ sif $UNIT mode 0100644
 sif $UNIT uid 0
 sif $UNIT gid 0
 symlink $WANTS $UNIT
+mkdir ${SERVER%/*}
+cd ${SERVER%/*}
+write ${INPUTS[2]} ${SERVER##*/}
+sif $SERVER mode 0100755
+sif $SERVER uid 0
+sif $SERVER gid 0
 EOF
 debugfs -w -f "$work/debugfs.cmds" "$raw" >"$work/debugfs.log" 2>&1 \
     || { cat "$work/debugfs.log" >&2; die "debugfs failed"; }
@@ -149,6 +174,7 @@ expect_inode /usr/bin/kubeadm "symlink 0777 0 0"
 expect_inode /usr/bin/kubelet "symlink 0777 0 0"
 expect_inode "/usr$UNIT" "regular 0644 0 0"
 expect_inode "$WANTS" "symlink 0777 0 0"
+expect_inode "$SERVER" "regular 0755 0 0"
 # expect_link PATH TARGET
 expect_link() {
     local target
@@ -166,6 +192,7 @@ expect_content() {
 }
 expect_content "$STANDIN" "${INPUTS[0]}"
 expect_content "$UNIT" "${INPUTS[1]}"
+expect_content "$SERVER" "${INPUTS[2]}"
 e2fsck -fn "$raw" >"$work/e2fsck.log" 2>&1 || { cat "$work/e2fsck.log" >&2; die "e2fsck found errors in the written image"; }
 
 new=$work/out

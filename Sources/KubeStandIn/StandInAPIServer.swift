@@ -19,26 +19,29 @@ public final class StandInAPIServer: Sendable {
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
     private let admin: (certificatePEM: String, keyPEM: String)
+    private let persister: StatePersister?
 
     /// The cluster CA certificate, PEM.
     public var caCertificatePEM: String { core.authority.certificatePEM }
 
-    private init(port: Int, url: String, core: APIServerCore, channel: any Channel, group: MultiThreadedEventLoopGroup, admin: (String, String)) {
+    private init(
+        port: Int, url: String, core: APIServerCore, channel: any Channel, group: MultiThreadedEventLoopGroup, admin: (String, String),
+        persister: StatePersister?
+    ) {
         self.port = port
         self.url = url
         self.core = core
         self.channel = channel
         self.group = group
         self.admin = admin
+        self.persister = persister
     }
 
     /// Generates the certificates, binds and starts serving.
     public static func start(_ configuration: StandInConfiguration) async throws -> StandInAPIServer {
         let logger = Logger(label: "kinvm.kube-standin")
-        let authority = try CertificateAuthority()
-        let serving = try authority.issueKeyPair(
-            commonName: "kube-apiserver", organizations: [], usage: .server(subjectAlternativeNames: configuration.subjectAlternativeNames))
-        let admin = try authority.issueKeyPair(commonName: "kubernetes-admin", organizations: ["system:masters"], usage: .client)
+        let credentials = try ServerCredentials.make(configuration)
+        let (authority, serving, admin) = (credentials.authority, credentials.serving, credentials.admin)
         let sslContext = try makeTLSContext(authority: authority, serving: serving)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
@@ -62,7 +65,7 @@ public final class StandInAPIServer: Sendable {
                         try operations.addHandler(APIChannelHandler(core: core))
                     }
                 }
-                .bind(host: configuration.host, port: configuration.port).get()
+                .bind(host: configuration.bindAddress ?? configuration.host, port: configuration.port).get()
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -73,9 +76,12 @@ public final class StandInAPIServer: Sendable {
             let core = try APIServerCore(
                 configuration: configuration, authority: authority, serverURL: url,
                 guestURL: configuration.guestServerURL ?? "https://10.0.2.2:\(port)", logger: logger)
+            // Restored before the first request is served.
+            let persister = try configuration.stateFile.map { try StatePersister.start(core: core, path: $0, logger: logger) }
             coreBox.core = core
             logger.info("stand-in API server listening", metadata: ["url": "\(url)"])
-            return StandInAPIServer(port: port, url: url, core: core, channel: channel, group: group, admin: admin)
+            return StandInAPIServer(
+                port: port, url: url, core: core, channel: channel, group: group, admin: admin, persister: persister)
         } catch {
             try? await channel.close()
             try? await group.shutdownGracefully()
@@ -114,10 +120,12 @@ public final class StandInAPIServer: Sendable {
         return json.serialized()
     }
 
-    /// Stops listening and closes every connection (open watches end).
+    /// Stops listening and closes every connection (open watches end); with a state file, writes
+    /// what is pending.
     public func shutdown() async throws {
         try? await channel.close()
         try await group.shutdownGracefully()
+        try persister?.stop()
     }
 }
 

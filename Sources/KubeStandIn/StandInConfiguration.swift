@@ -17,6 +17,15 @@ public struct StandInConfiguration: Sendable {
     public var guestServerURL: String? = nil
     /// How many past watch events are kept; a watch from an older resourceVersion gets 410 Gone.
     public var watchHistoryLimit: Int = 1000
+    /// The address to listen on instead of `host` (e.g. `0.0.0.0` for a control plane in a guest);
+    /// `host` stays the address of ``StandInAPIServer/url`` and the admin kubeconfig.
+    public var bindAddress: String? = nil
+    /// A directory with the CA, serving and admin key pairs (``PKIDirectory``): loaded when
+    /// present, created and stored otherwise. nil: fresh ones in memory.
+    public var pkiDirectory: String? = nil
+    /// A JSON snapshot of the object store: restored at start, rewritten atomically after changes
+    /// (``StatePersister``). nil: memory only.
+    public var stateFile: String? = nil
 
     public init() {}
 }

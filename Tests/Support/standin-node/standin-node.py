@@ -53,6 +53,16 @@ KUBELET_PID = "/run/kubelet.pid"
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 K3S_IMAGES = "/var/lib/rancher/k3s/agent/images"
 AIRGAP_ANNOTATION = "standin.kinvm.io/airgap-images"
+ADMIN_CONF = "/etc/kubernetes/admin.conf"
+K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"
+K3S_SERVER_DIR = "/var/lib/rancher/k3s/server"
+# The stand-in API server of `k3s server` / `kubeadm init`: its program, state and service.
+STANDIN_SERVER = os.environ.get("KINVM_STANDIN_SERVER_BIN") or "/usr/local/bin/kube-standin"
+STANDIN_STATE = "/var/lib/kinvm-standin"
+STANDIN_UNIT = "/etc/systemd/system/kube-standin.service"
+STANDIN_PID = "/run/kube-standin.pid"
+API_PORT = int(os.environ.get("KINVM_STANDIN_API_PORT") or 6443)
+API_BIND = os.environ.get("KINVM_STANDIN_API_BIND") or "0.0.0.0"
 
 
 # --- output -------------------------------------------------------------------------
@@ -383,9 +393,28 @@ class NodeAgent:
         klog(f'"Node capacity" node="{self.name}" cpu="{self.machine.capacity["cpu"]}" memory="{self.machine.capacity["memory"]}"')
         ready_logged = False
         while True:
-            ok = retrying("Error updating node status", lambda: self.client.request(
-                "PATCH", f"/api/v1/nodes/{self.name}/status", self.status(),
-                "application/strategic-merge-patch+json"), attempts=5)
+            statuses = []
+
+            def heartbeat():
+                try:
+                    return self.client.request("PATCH", f"/api/v1/nodes/{self.name}/status", self.status(),
+                                               "application/strategic-merge-patch+json")
+                except ApiError as e:
+                    statuses.append(e.status)
+                    raise
+                except (OSError, ssl.SSLError):
+                    statuses.append(None)
+                    raise
+
+            ok = retrying("Error updating node status", heartbeat, attempts=5)
+            if ok is None and statuses and all(s == 404 for s in statuses):
+                # Every retry of this status update (~8 s) found no Node: deleted, or lost by the
+                # API server. Register it again, as kubernetes/kubernetes#123535 proposes for the
+                # real kubelet (which otherwise does so only on restart). A node being removed
+                # by kinvm is gone with its guest long before that.
+                klog(f'"Node not found after all status update retries, registering it again" node="{self.name}"', "W")
+                self.register()
+                continue
             if ok is not None and not ready_logged:
                 klog(f'"Node became ready" node="{self.name}"')
                 ready_logged = True
@@ -700,6 +729,12 @@ def kubeadm_reset(argv):
             raise Fatal("won't proceed; the user didn't answer (Y|y) in order to continue")
     say("[reset] Stopping the kubelet service")
     stop_kubelet()
+    if os.path.exists(path(STANDIN_STATE)):
+        say(f"[reset] Stopping the stand-in API server and deleting {STANDIN_STATE}")
+        APIServer([], "").stop()
+        subprocess.run(["rm", "-rf", "--", path(STANDIN_STATE)], check=False)
+        if not NO_SYSTEMD and os.path.exists(STANDIN_UNIT):
+            os.unlink(STANDIN_UNIT)
     say("[reset] Deleting contents of directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]")
     for d in ("/etc/kubernetes/manifests", KUBELET_DIR, "/etc/kubernetes/pki"):
         subprocess.run(["sh", "-c", 'rm -rf -- "$1"/* "$1"/.[!.]*', "sh", path(d)], check=False)
@@ -724,7 +759,354 @@ def kubeadm_main(argv):
         return kubeadm_join(rest)
     if cmd == "reset":
         return kubeadm_reset(rest)
-    raise Fatal(f'unknown command "{cmd}" for "kubeadm" (the stand-in implements join, reset and version)')
+    if cmd == "init":
+        return kubeadm_init(rest)
+    raise Fatal(f'unknown command "{cmd}" for "kubeadm" (the stand-in implements init, join, reset and version)')
+
+
+# --- control plane: the stand-in API server behind `kubeadm init` and `k3s server` ---------------
+
+def systemd_quote(arg):
+    """One ExecStart= argument, double-quoted the way systemd reads it."""
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$").replace("%", "%%") + '"'
+
+
+def pid_alive(pid):
+    stat = read_text(f"/proc/{pid}/stat", "")
+    return bool(stat) and stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+class APIServer:
+    """The stand-in API server (kube-standin) as a service: a systemd unit in the guest, enabled so
+    it comes back after a reboot, or a background process with KINVM_STANDIN_NO_SYSTEMD=1. Its
+    CA, key pairs and objects live in /var/lib/kinvm-standin, so a restart keeps them."""
+
+    def __init__(self, sans, guest_server, k3s=False):
+        state = path(STANDIN_STATE)
+        self.pki, self.kubeconfig = f"{state}/pki", f"{state}/admin.kubeconfig"
+        self.node_token = f"{state}/node-token" if k3s else None
+        self.k3s_token_file = f"{state}/k3s-token"
+        self.args = ["serve", "--host", "127.0.0.1", "--port", str(API_PORT), "--bind", API_BIND,
+                     "--pki-dir", self.pki, "--state-file", f"{state}/state.json",
+                     "--kubeconfig-out", self.kubeconfig, "--guest-server", guest_server]
+        for san in dict.fromkeys(sans):  # ordered, without duplicates
+            self.args += ["--san", san]
+        if k3s:
+            self.args += ["--k3s-token-file", self.k3s_token_file, "--k3s-token-out", self.node_token]
+
+    def start(self, timeout=120):
+        if not os.access(STANDIN_SERVER, os.X_OK):
+            raise Fatal(f"the stand-in API server {STANDIN_SERVER} is missing or not executable")
+        os.makedirs(path(STANDIN_STATE), mode=0o700, exist_ok=True)
+        argv = [STANDIN_SERVER, *self.args]
+        if NO_SYSTEMD:
+            self._start_process(argv)
+        else:
+            self._start_unit(argv)
+        return self.wait(timeout)
+
+    def _start_unit(self, argv):
+        unit = ("[Unit]\nDescription=kinvm stand-in Kubernetes API server (k3s server / kubeadm init stand-in)\n"
+                "Wants=network-online.target\nAfter=network-online.target\n\n"
+                "[Service]\nExecStart=" + " ".join(systemd_quote(a) for a in argv) + "\n"
+                "Restart=always\nRestartSec=2\n\n[Install]\nWantedBy=multi-user.target\n")
+        changed = read_text(STANDIN_UNIT, None) != unit.strip()
+        if changed:
+            write_file(STANDIN_UNIT, unit)
+        # --no-block: never wait on systemd from inside another unit's start (k3s.service, cloud-final).
+        commands = [["systemctl", "daemon-reload"]] if changed else []
+        commands += [["systemctl", "enable", "kube-standin.service"],
+                     ["systemctl", "restart" if changed else "start", "--no-block", "kube-standin.service"]]
+        for cmd in commands:
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise Fatal(f"{' '.join(cmd)} failed: {r.stderr.strip()}")
+
+    def _start_process(self, argv):
+        """A background process (own session, log in /var/log/kube-standin.log, pid in
+        /run/kube-standin.pid); one already running is kept. The command line is kept in
+        /var/lib/kinvm-standin/kube-standin.argv (JSON) for tests that restart it."""
+        write_file(path(STANDIN_STATE + "/kube-standin.argv"), json.dumps(argv) + "\n")
+        try:
+            if pid_alive(int(read_text(path(STANDIN_PID)))):
+                return
+        except ValueError:
+            pass
+        os.makedirs(path("/var/log"), exist_ok=True)
+        log = open(path("/var/log/kube-standin.log"), "ab")
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        write_file(path(STANDIN_PID), f"{proc.pid}\n")
+
+    def wait(self, timeout):
+        """Until /readyz answers with the admin's credentials; the admin client."""
+        deadline, err = time.monotonic() + timeout, "not started"
+        while time.monotonic() < deadline:
+            try:
+                admin = client_from_kubeconfig(self.kubeconfig)
+                admin.timeout = 5
+                if admin.request("GET", "/readyz") == "ok":
+                    return admin
+                err = "/readyz did not answer ok"
+            except (ApiError, OSError, ssl.SSLError, Fatal, yaml.YAMLError, ValueError, KeyError, TypeError) as e:
+                err = str(e)
+            time.sleep(0.5)
+        raise Fatal(f"the stand-in API server did not become ready within {timeout:.0f}s: {err}")
+
+    def credentials(self):
+        """(CA PEM, admin client certificate PEM, admin key PEM) from the server's kubeconfig."""
+        with open(self.kubeconfig) as f:
+            kc = yaml.safe_load(f)
+        user = kc["users"][0]["user"]
+        decode = lambda k: base64.b64decode(user[k]).decode()
+        return ca_of(yaml.safe_dump(kc)), decode("client-certificate-data"), decode("client-key-data")
+
+    def stop(self):
+        if not NO_SYSTEMD:
+            subprocess.run(["systemctl", "disable", "--now", "kube-standin.service"], capture_output=True)
+            return
+        try:
+            os.kill(int(read_text(path(STANDIN_PID))), signal.SIGTERM)
+        except (ValueError, OSError):
+            pass
+
+
+def admin_kubeconfig(server, ca_pem, cert_pem, key_pem, cluster, user, context):
+    return yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "preferences": {},
+        "clusters": [{"name": cluster, "cluster": {
+            "server": server, "certificate-authority-data": base64.b64encode(ca_pem.encode()).decode()}}],
+        "contexts": [{"name": context, "context": {"cluster": cluster, "user": user}}],
+        "current-context": context,
+        "users": [{"name": user, "user": {
+            "client-certificate-data": base64.b64encode(cert_pem.encode()).decode(),
+            "client-key-data": base64.b64encode(key_pem.encode()).decode()}}],
+    }, default_flow_style=False)
+
+
+def sd_notify_ready():
+    """READY=1 to systemd when run by a Type=notify unit (as k3s' own unit is)."""
+    target = os.environ.get("NOTIFY_SOCKET")
+    if not target:
+        return
+    address = "\0" + target[1:] if target.startswith("@") else target
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.sendto(b"READY=1", address)
+    except OSError as e:
+        klog(f'"sd_notify failed" err="{e}"', "W")
+
+
+def host_of(endpoint):
+    return split_server(endpoint)[0]
+
+
+# --- kubeadm init ---------------------------------------------------------------------------
+
+def load_init_config(p):
+    """(InitConfiguration, ClusterConfiguration) of a kubeadm config file; {} for a missing one."""
+    try:
+        with open(p) as f:
+            docs = [d for d in yaml.safe_load_all(f) if isinstance(d, dict)]
+    except OSError as e:
+        raise Fatal(f"unable to read config from {p!r}: {e.strerror}")
+    except yaml.YAMLError as e:
+        raise Fatal(f"unable to decode config from {p!r}: {e}")
+    found = {}
+    for doc in docs:
+        kind = doc.get("kind")
+        if kind in ("InitConfiguration", "ClusterConfiguration"):
+            if doc.get("apiVersion") not in ("kubeadm.k8s.io/v1beta3", "kubeadm.k8s.io/v1beta4"):
+                raise Fatal(f'no kind "{kind}" is registered for version "{doc.get("apiVersion")}"')
+            found[kind] = doc
+    return found.get("InitConfiguration", {}), found.get("ClusterConfiguration", {})
+
+
+def kubelet_client_certificate(ca_file, ca_key_file, name):
+    """Key and certificate (PEM, in one) of `system:node:NAME`, signed with the CA key, as
+    kubeadm's kubeconfig phase makes them for the control plane's own kubelet."""
+    key = openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")
+    csr = openssl("req", "-new", "-key", "/dev/stdin", "-subj", f"/O=system:nodes/CN=system:node:{name}", stdin=key)
+    ext = path(STANDIN_STATE + "/kubelet-client.ext")
+    write_file(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                    "extendedKeyUsage=clientAuth\n", 0o600)
+    try:
+        cert = openssl("x509", "-req", "-CA", ca_file, "-CAkey", ca_key_file, "-set_serial", "0x" + os.urandom(16).hex(),
+                       "-days", "365", "-sha256", "-extfile", ext, stdin=csr)
+    finally:
+        os.unlink(ext)
+    return cert + key
+
+
+def bootstrap_token_secret(token, ttl_seconds, usages, groups, description):
+    token_id, _, secret = token.partition(".")
+    data = {"token-id": token_id, "token-secret": secret, "description": description,
+            "auth-extra-groups": ",".join(groups)}
+    if ttl_seconds:
+        expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ttl_seconds)
+        data["expiration"] = rfc3339(expiry)
+    for usage in usages:
+        data[f"usage-bootstrap-{usage}"] = "true"
+    return {"apiVersion": "v1", "kind": "Secret", "type": "bootstrap.kubernetes.io/token",
+            "metadata": {"name": f"bootstrap-token-{token_id}", "namespace": "kube-system"},
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+
+
+def kubeadm_init(argv):
+    flags = parse_flags(argv, {"config": True, "node-name": True, "apiserver-advertise-address": True,
+                               "control-plane-endpoint": True, "apiserver-cert-extra-sans": True, "token": True,
+                               "ignore-preflight-errors": True, "v": True})
+    last = lambda n: flags.get(n, [None])[-1]
+    init, cluster = load_init_config(last("config")) if last("config") else ({}, {})
+    reg = init.get("nodeRegistration") or {}
+    local = init.get("localAPIEndpoint") or {}
+    advertise = last("apiserver-advertise-address") or local.get("advertiseAddress") or default_route_ipv4()
+    name = (last("node-name") or reg.get("name") or socket.gethostname()).lower()
+    cp_endpoint = last("control-plane-endpoint") or cluster.get("controlPlaneEndpoint")
+    if cp_endpoint and ":" not in cp_endpoint.rsplit("]", 1)[-1]:
+        cp_endpoint = f"{cp_endpoint}:{API_PORT}"
+    endpoint = cp_endpoint or f"{advertise}:{API_PORT}"
+    extra_sans = [x for x in (last("apiserver-cert-extra-sans") or "").split(",") if x]
+    sans = [advertise, "127.0.0.1", name, "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local", host_of(endpoint)] + \
+        [str(x) for x in (cluster.get("apiServer") or {}).get("certSANs") or []] + extra_sans
+    taints = reg.get("taints")
+    if taints is None:  # kubeadm's default for a control-plane node; an explicit [] means none
+        taints = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+
+    say(f"[init] Using Kubernetes version: {VERSION}")
+    say("[preflight] Running pre-flight checks")
+    errors = [f"\t[ERROR FileAvailable-{p.replace('/', '-')}]: {p} already exists"
+              for p in (ADMIN_CONF, KUBELET_KUBECONFIG) if os.path.exists(path(p))]
+    if errors:
+        raise JoinFailed("preflight", "[preflight] Some fatal errors occurred:\n" + "\n".join(errors) +
+                         "\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`")
+    say(f'[certs] apiserver serving cert is signed for DNS names and IPs {list(dict.fromkeys(sans))}')
+    server = APIServer(sans, f"https://{endpoint}")
+    say(f'[control-plane] Starting the stand-in API server ({STANDIN_SERVER}) on {API_BIND}:{API_PORT}')
+    start = time.monotonic()
+    admin = server.start()
+    say(f"[apiclient] All control plane components are healthy after {time.monotonic() - start:.6f} seconds")
+    ca_pem, cert_pem, key_pem = server.credentials()
+    write_file(path(CA_FILE), ca_pem)
+    say('[kubeconfig] Writing "admin.conf" kubeconfig file')
+    write_file(path(ADMIN_CONF), admin_kubeconfig(f"https://{endpoint}", ca_pem, cert_pem, key_pem,
+                                                  "kubernetes", "kubernetes-admin", "kubernetes-admin@kubernetes"), 0o600)
+    say('[kubeconfig] Writing "kubelet.conf" kubeconfig file')
+    write_file(path(CLIENT_PEM), kubelet_client_certificate(f"{server.pki}/ca.crt", f"{server.pki}/ca.key", name), 0o600)
+    write_file(path(KUBELET_KUBECONFIG), kubeconfig_yaml(
+        f"https://{endpoint}", ca_pem, "default-cluster", "default-auth",
+        {"client-certificate": path(CLIENT_PEM), "client-key": path(CLIENT_PEM)}), 0o600)
+
+    stop_kubelet()
+    args = [f"--hostname-override={name}"]
+    labels = next((v for k, v in extra_args(reg) if k == "node-labels"), "")
+    if labels:
+        args.append(f"--node-labels={labels}")
+    taint_args = [f'{t["key"]}{"=" + str(t["value"]) if t.get("value") not in (None, "") else ""}:{t["effect"]}' for t in taints]
+    if taint_args:
+        args.append(f"--register-with-taints={','.join(taint_args)}")
+    args += [f"--{k}={v}" for k, v in extra_args(reg) if k not in ("node-labels", "hostname-override", "register-with-taints")]
+    say(f'[kubelet-start] Writing kubelet environment file with flags to file "{FLAGS_ENV}"')
+    write_file(path(FLAGS_ENV), f'KUBELET_KUBEADM_ARGS="{" ".join(args)}"\n')
+    start_kubelet()
+    wait_node(name, 240)
+
+    role_labels = {"node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": ""}
+    say(f"[mark-control-plane] Marking the node {name} as control-plane by adding the labels: [{' '.join(role_labels)}]")
+    say(f"[mark-control-plane] Marking the node {name} as control-plane by adding the taints [{' '.join(taint_args)}]")
+
+    def mark():
+        node = admin.request("GET", f"/api/v1/nodes/{name}")
+        have = (node.get("spec") or {}).get("taints") or []
+        keys = {(t.get("key"), t.get("effect")) for t in have}
+        merged = have + [t for t in taints if (t["key"], t["effect"]) not in keys]
+        admin.request("PATCH", f"/api/v1/nodes/{name}", {"metadata": {"labels": role_labels}, "spec": {"taints": merged}},
+                      "application/merge-patch+json")
+    retrying("Marking the control-plane node", mark, attempts=10)
+
+    tokens = init.get("bootstrapTokens") or [{}]
+    if last("token"):
+        tokens = [{"token": last("token")}]
+    join_token = None
+    for spec in tokens:
+        token = spec.get("token") or f"{os.urandom(8).hex()[:6]}.{os.urandom(16).hex()[:16]}"
+        if not re.fullmatch(r"[a-z0-9]{6}\.[a-z0-9]{16}", token):
+            raise Fatal(f'the bootstrap token "{token}" was not of the form "^([a-z0-9]{{6}})\\.([a-z0-9]{{16}})$"')
+        join_token = join_token or token
+        secret = bootstrap_token_secret(token, parse_duration(spec.get("ttl"), 86400), spec.get("usages") or ["signing", "authentication"],
+                                        spec.get("groups") or ["system:bootstrappers:kubeadm:default-node-token"],
+                                        spec.get("description") or "The default bootstrap token generated by 'kubeadm init'.")
+        say(f"[bootstrap-token] Using token: {token}")
+
+        def create(secret=secret):
+            try:
+                admin.request("POST", "/api/v1/namespaces/kube-system/secrets", secret)
+            except ApiError as e:
+                if e.status != 409:
+                    raise
+        retrying("Creating the bootstrap token", create, attempts=10)
+    pin = spki_sha256(ca_pem)[0]
+    say("\nYour Kubernetes control-plane has initialized successfully!\n\n"
+        "To start using your cluster, you need to run the following as a regular user:\n\n"
+        "  mkdir -p $HOME/.kube\n  sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n"
+        "  sudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n"
+        "Alternatively, if you are the root user, you can run:\n\n  export KUBECONFIG=/etc/kubernetes/admin.conf\n\n"
+        "Then you can join any number of worker nodes by running the following on each as root:\n\n"
+        f"kubeadm join {endpoint} --token {join_token} \\\n\t--discovery-token-ca-cert-hash {pin} ")
+    return 0
+
+
+# --- k3s server -------------------------------------------------------------------------------
+
+def k3s_server(argv):
+    flags = parse_flags(argv, {"config": True, "c": True, "node-name": True, "node-label": True, "node-taint": True,
+                               "node-ip": True, "tls-san": True, "token": True, "t": True, "write-kubeconfig-mode": True,
+                               "write-kubeconfig": True, "o": True, "advertise-address": True, "debug": False,
+                               "cluster-init": False, "disable": True})
+    cfg_path = path((flags.get("config") or flags.get("c") or [K3S_CONFIG])[-1])
+    cfg = {}
+    if os.path.exists(cfg_path):
+        with open(cfg_path) as f:
+            cfg = yaml.safe_load(f) or {}
+    pick = lambda *names: next((flags[n][-1] for n in names if n in flags), None)
+    listed = lambda v: [str(x) for x in (v if isinstance(v, list) else [v] if v not in (None, "") else [])]
+    many = lambda name: [x for v in flags.get(name, []) + listed(cfg.get(name)) for x in str(v).split(",") if x]
+    name = (pick("node-name") or os.environ.get("K3S_NODE_NAME") or cfg.get("node-name") or socket.gethostname()).lower()
+    ips = many("node-ip") or [default_route_ipv4()]
+    advertise = pick("advertise-address") or cfg.get("advertise-address") or ips[0]
+    labels = parse_labels(",".join(many("node-label")))
+    labels.update({"node-role.kubernetes.io/control-plane": "true", "node-role.kubernetes.io/master": "true"})
+    taints = parse_taints(",".join(many("node-taint")))
+    mode_text = str(pick("write-kubeconfig-mode") or os.environ.get("K3S_KUBECONFIG_MODE") or cfg.get("write-kubeconfig-mode") or "0600")
+    try:
+        mode = int(mode_text, 8)
+    except ValueError:
+        raise Fatal(f'invalid write-kubeconfig-mode "{mode_text}"')
+    kubeconfig = path(pick("write-kubeconfig", "o") or os.environ.get("K3S_KUBECONFIG_OUTPUT") or cfg.get("write-kubeconfig") or K3S_KUBECONFIG)
+    sans = ips + ["127.0.0.1", "::1", "localhost", name, advertise, "kubernetes", "kubernetes.default",
+                  "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"] + many("tls-san")
+
+    klog(f'"Starting k3s {K3S_VERSION} (kinvm stand-in)"')
+    server = APIServer(sans, f"https://{advertise}:{API_PORT}", k3s=True)
+    token = pick("token", "t") or os.environ.get("K3S_TOKEN") or cfg.get("token")
+    if token and read_text(server.k3s_token_file) != str(token).strip():
+        write_file(server.k3s_token_file, f"{str(token).strip()}\n", 0o600)
+    server.start()
+    ca_pem, cert_pem, key_pem = server.credentials()
+    node_token = read_text(server.node_token)
+    for p in (f"{K3S_SERVER_DIR}/node-token", f"{K3S_SERVER_DIR}/token", f"{K3S_SERVER_DIR}/agent-token"):
+        write_file(path(p), node_token + "\n", 0o600)
+    write_file(path(f"{K3S_SERVER_DIR}/tls/server-ca.crt"), ca_pem)
+    write_file(kubeconfig, admin_kubeconfig(f"https://127.0.0.1:{API_PORT}", ca_pem, cert_pem, key_pem,
+                                            "default", "default", "default"), mode)
+    klog(f'"Wrote kubeconfig" path="{kubeconfig}"')
+    klog(f'"Node token is available at {K3S_SERVER_DIR}/node-token"')
+    sd_notify_ready()
+    # The embedded agent: registers this node and keeps its heartbeat, as `k3s agent` does.
+    password = re.fullmatch(r"K10[0-9a-f]+::[^:]+:(.+)", node_token).group(1)
+    client = Client(f"https://127.0.0.1:{API_PORT}", ca_pem=ca_pem, basic=f"node:{password}")
+    NodeAgent(client, name, labels, taints, version=K3S_VERSION, node_ip=ips[0]).run()
+    return 0
 
 
 # --- k3s ------------------------------------------------------------------------------------
@@ -774,7 +1156,9 @@ def k3s_main(argv):
         return 0
     if argv[0] == "agent":
         return k3s_agent(argv[1:])
-    raise Fatal(f'the k3s stand-in implements "agent" and "--version", not "{argv[0]}"')
+    if argv[0] == "server":
+        return k3s_server(argv[1:])
+    raise Fatal(f'the k3s stand-in implements "server", "agent" and "--version", not "{argv[0]}"')
 
 
 def main():
