@@ -45,7 +45,7 @@ enum EndToEnd {
     }
 }
 
-@Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(35)))
+@Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(45)))
 struct VMEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
     static var uri: String { EndToEnd.uri }
@@ -125,7 +125,7 @@ struct VMEndToEndTests {
             "--kernel", environment["KINVM_DEBIAN_KERNEL"] ?? "", "--initrd", environment["KINVM_DEBIAN_INITRD"] ?? "",
             "--cmdline", environment["KINVM_DEBIAN_CMDLINE"] ?? "root=/dev/vda rw console=ttyS0",
             "--user-data", "\(base)/user-data", "--ssh-key", "\(base)/id.pub",
-            "--wait", "cloud-init", "--timeout", "15m", "-o", "json",
+            "--wait", "cloud-init", "--timeout", "25m", "-o", "json",
         ]))
         #expect(created["name"] as? String == name)
         #expect(created["owned"] as? Bool == true)

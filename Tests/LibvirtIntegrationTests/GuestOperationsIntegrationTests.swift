@@ -97,7 +97,7 @@ extension RealDaemonTests {
                 Issue.record("waiting for cloud-init in a guest without it should fail")
             } catch {
                 #expect(error.code == .cloudInit)
-                #expect(error.message.contains("cannot run 'cloud-init status --long' in guest '\(name)'"))
+                #expect(error.message.contains("cannot wait for cloud-init in guest '\(name)': it is not installed there"))
             }
             #expect(clock.now - started < .seconds(20))
 

@@ -363,6 +363,21 @@ struct GuestPowerTests {
     func cloudInitStatus(output: String, exitCode: Int, expected: CloudInitStatus) {
         #expect(CloudInitStatus(output: output, exitCode: exitCode) == expected)
     }
+
+    @Test("cloud-init's state files are read: not started, a stage, done, error, degraded", arguments: [
+        (nil, nil, CloudInitProgress.running("not started")),
+        (nil, #"{"v1": {"stage": "modules-config", "init": {"errors": []}}}"#, .running("stage modules-config")),
+        (nil, #"{"v1": {"stage": null}}"#, .running("between stages")),
+        (#"{"v1": {"datasource": "DataSourceNoCloud", "errors": []}}"#, nil, .done),
+        (#"{"v1": {"errors": ["('scripts_user', RuntimeError())"]}}"#, nil,
+         .failed(status: "error", report: "errors:\n  - ('scripts_user', RuntimeError())")),
+        (#"{"v1": {"errors": [], "recoverable_errors": {"WARNING": ["no locale"], "DEPRECATED": []}}}"#, nil,
+         .failed(status: "degraded done", report: "recoverable errors:\n  - WARNING: no locale")),
+        ("{\"v1\": {\"err", nil, .running("writing its result")),
+    ] as [(String?, String?, CloudInitProgress)])
+    func cloudInitProgress(result: String?, status: String?, expected: CloudInitProgress) {
+        #expect(CloudInitProgress(result: result.map { Array($0.utf8) }, status: status.map { Array($0.utf8) }) == expected)
+    }
 }
 
 /// Collects progress steps from a `@Sendable` callback.

@@ -105,6 +105,15 @@ struct GuestAgent: Sendable {
         return content
     }
 
+    /// ``readFile(_:limit:)``, or nil when the agent says the file does not exist.
+    func readFileIfPresent(_ path: String, limit: Int = 4 << 20) async throws(ProvisionerError) -> [UInt8]? {
+        do {
+            return try await readFile(path, limit: limit)
+        } catch where error.code == .guestAgent && error.message.contains("No such file or directory") {
+            return nil
+        }
+    }
+
     /// The guest's MemTotal (from `/proc/meminfo`), in bytes.
     func memTotalBytes() async throws(ProvisionerError) -> UInt64 {
         let text = String(decoding: try await readFile("/proc/meminfo"), as: UTF8.self)

@@ -9,7 +9,7 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
             case invalidArgument, fileUnreadable, unsupportedFormat, checksumMismatch, poolNotFound, poolInactive
             case alreadyExists, insufficientSpace, notFound, inUse, libvirt, xml
             case notOwned, timeout, invalidState, unsupported, guestAgent, cloudInit, insufficientResources, template
-            case cancelled, kubernetes, drainBlocked, nodeNotReady
+            case cancelled, kubernetes, drainBlocked, nodeNotReady, fileUnwritable
         }
 
         private let kind: Kind
@@ -19,6 +19,8 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
         public static let invalidArgument = Code(.invalidArgument)
         /// The image file cannot be opened or read.
         public static let fileUnreadable = Code(.fileUnreadable)
+        /// A file on this machine (e.g. a kubeconfig) cannot be written.
+        public static let fileUnwritable = Code(.fileUnwritable)
         /// The file is not a qcow2 or raw image kinvm can import.
         public static let unsupportedFormat = Code(.unsupportedFormat)
         /// The file's SHA-256 is not the one expected.

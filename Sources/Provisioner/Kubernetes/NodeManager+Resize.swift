@@ -27,7 +27,7 @@ extension NodeManager {
             return NodeResizeResult(
                 name: name, method: "none", resize: outcome, drain: nil, capacity: nil, seconds: Self.seconds(start.duration(to: clock.now)))
         }
-        let unit = found.spec.metadata?.join == "k3s" ? "k3s-agent" : "kubelet"
+        let unit = Self.serviceUnit(found.spec.metadata)
         if preview.live {
             progress("resizing \(name) live")
             var live = request

@@ -89,6 +89,19 @@ extension NodeManager {
 
     /// The last lines of the guest's serial console, cloud-init output and kubelet (or k3s) log.
     func guestLogs(_ name: String, lines: Int = 25) async -> String {
+        await Self.guestLogs(name, guests: guests, unit: nil, lines: lines)
+    }
+
+    /// The Kubernetes service of a node guest: `k3s` on a k3s server, `k3s-agent` on a k3s agent,
+    /// `kubelet` otherwise.
+    static func serviceUnit(_ metadata: KinvmMetadata?) -> String {
+        guard metadata?.join == "k3s" else { return "kubelet" }
+        return metadata?.role == Self.controlPlaneRole ? "k3s" : "k3s-agent"
+    }
+
+    /// The last lines of the guest's serial console, cloud-init output and `unit`'s journal (nil:
+    /// the node's Kubernetes service, from its metadata).
+    static func guestLogs(_ name: String, guests: GuestManager, unit: String?, lines: Int = 25) async -> String {
         var parts: [String] = []
         if let console = try? await guests.consoleLog(name) {
             parts.append("--- serial console of \(name) (last \(lines) lines) ---\n" + Self.tail(console, lines))
@@ -100,7 +113,7 @@ extension NodeManager {
                     "--- /var/log/cloud-init-output.log of \(name) (last \(lines) lines) ---\n"
                         + Self.tail(String(decoding: bytes, as: UTF8.self), lines))
             }
-            let unit = found.spec.metadata?.join == "k3s" ? "k3s-agent" : "kubelet"
+            let unit = unit ?? serviceUnit(found.spec.metadata)
             if let result = try? await agent.exec(
                 "/bin/journalctl", ["-u", unit, "-n", "\(lines)", "--no-pager", "-o", "short-iso"], input: nil,
                 timeout: .seconds(20)),

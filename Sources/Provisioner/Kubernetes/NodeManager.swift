@@ -35,6 +35,8 @@ public struct NodeManager: Sendable {
 
     /// The label naming the node pool.
     public static let poolLabel = "kinvm.dev/pool"
+    /// The role kinvm records (metadata `role`) on control-plane guests.
+    public static let controlPlaneRole = "control-plane"
 
     var drainer: Drainer { Drainer(client: client, retryInterval: evictionRetryInterval, pollInterval: min(pollInterval, .seconds(1))) }
 
