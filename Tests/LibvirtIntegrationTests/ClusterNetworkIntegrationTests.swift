@@ -80,7 +80,7 @@ extension RealDaemonTests {
                 #expect(hosts.contains("\(reservation.mac),\(reservation.ip),\(reservation.node)"), "\(hosts)")
             }
             let conf = try String(contentsOfFile: "\(instance.dnsmasqDirectory)/\(network.name).conf", encoding: .utf8)
-            #expect(conf.contains("dhcp-range=192.168.213.0,static"), "\(conf)")
+            #expect(conf.contains("dhcp-range=192.168.213.1,static"), "\(conf)")
 
             // A guest with the node's derived MAC gets the reserved address (no dynamic range exists).
             try await bootGuest(guestName, network: network.name, consoleLog: consoleLog, expecting: "192.168.213.10/24")

@@ -17,7 +17,7 @@ import LibXML2
 //       </ip>
 //     </network>
 //
-// The `<dhcp>` has no `<range>`: libvirt 9.0 then runs dnsmasq with `dhcp-range=NETWORK,static`,
+// The `<dhcp>` has no `<range>`: libvirt 9.0 then runs dnsmasq with `dhcp-range=GATEWAY,static`,
 // so only reserved MACs get an address.
 
 /// Renders and reads cluster network XML (pure).
