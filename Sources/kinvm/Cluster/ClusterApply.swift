@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Provisioner
+
+struct ClusterApply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Change a cluster to match its spec: add and remove nodes, resize them (live or by restart).",
+        discussion: """
+            Computes a plan from the spec and what libvirt and the API hold, prints it like a diff \
+            (+ add, ± replace a guest that never joined, ~ resize or relabel, - remove), and carries \
+            it out: adds first, then resizes (live where the ceilings allow, else cordon, drain, \
+            restart, uncordon), labels, and removals (drained first, highest node number first). \
+            Nothing else is changed; other differences are printed as notes (!). Applying the same \
+            spec twice changes nothing the second time. --dry-run only prints the plan.
+            """)
+
+    @OptionGroup var spec: SpecFileOptions
+    @OptionGroup var work: ClusterWorkOptions
+
+    @Flag(help: "Print the plan and change nothing.")
+    var dryRun = false
+
+    @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
+    var output: OutputFormat = .text
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let spec = try spec.load()
+        try await ClusterApply.apply(spec, options: work.options, dryRun: dryRun, output: output, connection: connection)
+    }
+
+    static func apply(_ spec: ClusterSpec, options: ClusterOptions, dryRun: Bool, output: OutputFormat, connection: ConnectionOptions)
+        async throws
+    {
+        let progress = ClusterCommand.progressPrinter()
+        if !dryRun, output == .text {
+            // The plan first, then the work.
+            let plan = try await ClusterCommand.withClusters(connection, spec: spec) { clusters in
+                try await clusters.apply(spec, options: options, dryRun: true)
+            }
+            print(render(plan))
+            guard !plan.plan.isEmpty else { return }
+        }
+        let result = try await ClusterCommand.withClusters(connection, spec: spec) { clusters in
+            try await ClusterCommand.interruptible { try await clusters.apply(spec, options: options, dryRun: dryRun, progress: progress) }
+        }
+        switch output {
+        case .json: print(try Rendering.json(result))
+        case .yaml: print(try Rendering.yaml(result), terminator: "")
+        case .text:
+            if dryRun {
+                print(render(result))
+            } else {
+                print(
+                    "applied: \(result.added.count) added, \(result.resized.count) resized, \(result.relabeled.count) relabeled, "
+                        + "\(result.removed.count) removed" + String(format: " (%.0fs)", result.seconds))
+            }
+        }
+    }
+
+    /// The plan like a diff, as ``ClusterPlan/rendered()`` prints it.
+    static func render(_ result: ClusterApplyResult) -> String {
+        let symbols = ["add": "+", "replace": "±", "resize": "~", "relabel": "~", "remove": "-"]
+        let width = result.plan.map(\.node.count).max() ?? 0
+        var lines = result.plan.map { entry in
+            "\(symbols[entry.op] ?? "?") \(entry.node.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.op): \(entry.detail)"
+        }
+        lines += result.notes.map { "! \($0)" }
+        if result.plan.isEmpty {
+            lines.append("No changes: cluster \(result.cluster) matches the spec.")
+        } else {
+            let counts = ["add", "replace", "resize", "relabel", "remove"].compactMap { op -> String? in
+                let count = result.plan.filter { $0.op == op }.count
+                return count == 0 ? nil : "\(count) to \(op)"
+            }
+            lines.append("Plan: " + counts.joined(separator: ", ") + ".")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

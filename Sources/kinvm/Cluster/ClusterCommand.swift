@@ -1,0 +1,111 @@
+import ArgumentParser
+import DomainTemplates
+import Foundation
+import Provisioner
+
+/// `kinvm cluster …`: whole Kubernetes clusters of kinvm guests from one spec file.
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Create, change, inspect and delete whole Kubernetes clusters of VMs from one spec file.",
+        discussion: """
+            A cluster is described by a spec (apiVersion kinvm.dev/v1alpha1, kind Cluster; see \
+            docs/cluster-spec.md and examples/). Its state lives in libvirt alone: the cluster \
+            network records the spec and reserves each node's address, each node guest records \
+            its cluster, role and pool. Any machine that reaches the libvirt host sees the same \
+            clusters, and every command can be run again after an interruption: it converges.
+
+            Progress goes to stderr, results to stdout. Exit status: 0 on success, 1 when the \
+            work failed (a "kinvm: …" line says why), 64 on bad arguments or an invalid spec, \
+            130 when interrupted.
+            """,
+        subcommands: [
+            ClusterCreate.self, ClusterApply.self, ClusterScale.self, ClusterList.self, ClusterGet.self, ClusterKubeconfig.self,
+            ClusterLogs.self, ClusterDelete.self,
+        ])
+}
+
+/// `-f SPEC`: the spec file, read and checked before anything else happens.
+struct SpecFileOptions: ParsableArguments {
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("The cluster spec (YAML), or - for stdin.", valueName: "file"))
+    var file: String
+
+    /// The parsed spec; an invalid one prints every problem (file:line:column: field: message) and exits 64.
+    func load() throws -> ClusterSpec {
+        let text: String
+        let base: String
+        if file == "-" {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            base = FileManager.default.currentDirectoryPath
+        } else {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                Terminal.error("cannot read the cluster spec \(file)")
+                throw ExitCode.validationFailure
+            }
+            text = String(decoding: data, as: UTF8.self)
+            base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        }
+        do {
+            return try ClusterSpec.parse(text, file: file == "-" ? "<stdin>" : file, baseDirectory: base)
+        } catch {
+            Terminal.error("the cluster spec is not valid:\n\(error)")
+            throw ExitCode.validationFailure
+        }
+    }
+}
+
+/// `--wait`, `--parallel`, `--keep-failed` and the drain options of create, apply and scale.
+struct ClusterWorkOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("How long the control plane and each node may take to be Ready.", valueName: "duration"))
+    var wait = DurationArgument(seconds: 900)
+
+    @Option(help: "Guests created at once (over all pools).")
+    var parallel = 4
+
+    @Flag(help: "Leave a node that does not become Ready for inspection instead of deleting it.")
+    var keepFailed = false
+
+    @Option(help: ArgumentHelp("kubeadm: lifetime of the bootstrap token made for joining (at most 24h).", valueName: "duration"))
+    var tokenTTL = DurationArgument(seconds: 3600)
+
+    @OptionGroup var drain: NodeDrainOptions
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
+    }
+
+    var options: ClusterOptions {
+        ClusterOptions(
+            readyTimeout: wait.duration, parallelism: parallel, keepFailed: keepFailed, tokenTTL: tokenTTL.duration, drain: drain.options,
+            drainTimeout: drain.drainTimeout.duration)
+    }
+}
+
+extension ClusterCommand {
+    /// Opens libvirt (the spec's connection unless -c is given), runs `body` with a cluster
+    /// manager, and turns a failure into `kinvm: …` and exit status 1 (exit codes pass through).
+    static func withClusters<T>(
+        _ connection: ConnectionOptions, spec: ClusterSpec? = nil, _ body: (ClusterManager) async throws -> T
+    ) async throws -> T {
+        var connection = connection
+        if connection.connect == nil, let uri = spec?.connection { connection.connect = uri }
+        return try await LibvirtSession.with(connection, logLabel: "kinvm.clusters", multiline: true) { host, logger in
+            let searchPath = TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable))
+                .searchPath
+            return try await body(ClusterManager(guests: GuestManager(connection: host, logger: logger), templateSearchPath: searchPath))
+        }
+    }
+
+    /// `[  12.3s] lab-workers-1: waiting for cloud-init` lines on stderr.
+    static func progressPrinter() -> @Sendable (ClusterProgress) -> Void {
+        let print = NodeCommand.progressPrinter()
+        return { progress in print(progress.node.map { "\($0): \(progress.step)" } ?? progress.step) }
+    }
+
+    /// Runs `work` so that Ctrl-C stops it with exit status 130.
+    static func interruptible<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let (outcome, interrupted) = await Interrupts.watching { try await work() }
+        if interrupted { throw Interrupts.exitCode }
+        return try outcome.get()
+    }
+}

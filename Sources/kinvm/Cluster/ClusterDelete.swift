@@ -1,0 +1,107 @@
+import ArgumentParser
+import Provisioner
+
+struct ClusterDelete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete clusters: every node guest with its volumes, leftover volumes, the network and the kubeconfig context.",
+        discussion: """
+            Works on a half-created or half-deleted cluster: what is left is found through the \
+            guests' kinvm metadata and the network's record. The kinvm-NAME entries are taken out \
+            of your kubeconfig ($KUBECONFIG's first file, else ~/.kube/config) when present. Exit \
+            status 1 when a named cluster does not exist (unless --ignore-not-found).
+            """)
+
+    @Argument(help: "Cluster names.")
+    var names: [String]
+
+    @Flag(help: "Succeed when a cluster does not exist.")
+    var ignoreNotFound = false
+
+    @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
+    var output: OutputFormat = .text
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard !names.isEmpty else { throw ValidationError("give at least one cluster name.") }
+    }
+
+    func run() async throws {
+        let deletions = try await ClusterDelete.delete(names, ignoreNotFound: ignoreNotFound, connection: connection)
+        switch output {
+        case .json: print(try Rendering.json(deletions))
+        case .yaml: print(try Rendering.yaml(deletions), terminator: "")
+        case .text:
+            for deletion in deletions {
+                let volumes = deletion.guests.flatMap(\.deletedVolumes).count + deletion.orphanVolumes.count
+                print(
+                    "deleted cluster \(deletion.cluster): \(deletion.guests.count) guests, \(volumes) volumes"
+                        + (deletion.network.map { ", network \($0)" } ?? "") + String(format: " (%.1fs)", deletion.seconds))
+            }
+        }
+    }
+
+    /// Deletes each cluster and its kubeconfig context; the first failure (after all were tried) exits 1.
+    static func delete(_ names: [String], ignoreNotFound: Bool, connection: ConnectionOptions) async throws -> [ClusterDeletion] {
+        let progress = ClusterCommand.progressPrinter()
+        var deletions: [ClusterDeletion] = []
+        var failed = false
+        for name in names {
+            do {
+                let deletion = try await ClusterCommand.withClusters(connection) { clusters -> ClusterDeletion? in
+                    do {
+                        return try await clusters.delete(name, progress: progress)
+                    } catch let error as ProvisionerError where error.code == .notFound && ignoreNotFound {
+                        return nil as ClusterDeletion?
+                    }
+                }
+                if let deletion { deletions.append(deletion) }
+                let path = KubeconfigMerge.targetPath()
+                if try KubeconfigMerge.removeFromFile(cluster: name, path: path) {
+                    Terminal.progress("removed context \(KubeconfigMerge.contextName(cluster: name)) from \(path)")
+                }
+            } catch let error as ProvisionerError {
+                Terminal.error(error.message)
+                failed = true
+            } catch let exit as ExitCode {
+                if exit == Interrupts.exitCode { throw exit }
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+        return deletions
+    }
+}
+
+/// `kinvm gc`: deletes clusters past their TTL.
+struct GCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Delete clusters whose TTL has passed (spec.ttl, counted from their creation).",
+        discussion: "--dry-run only lists them. Meant for a cron job or the end of a CI run.")
+
+    @Flag(help: "List the expired clusters, delete nothing.")
+    var dryRun = false
+
+    @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
+    var output: OutputFormat = .text
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let expired = try await ClusterCommand.withClusters(connection) { try await $0.expiredClusters() }
+        if !dryRun, !expired.isEmpty {
+            _ = try await ClusterDelete.delete(expired.map(\.cluster), ignoreNotFound: true, connection: connection)
+        }
+        switch output {
+        case .json: print(try Rendering.json(expired))
+        case .yaml: print(try Rendering.yaml(expired), terminator: "")
+        case .text:
+            if expired.isEmpty { print("no cluster is past its TTL") }
+            for cluster in expired {
+                print("\(dryRun ? "would delete" : "deleted") cluster \(cluster.cluster) (created \(cluster.created), expired \(cluster.expired))")
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Provisioner
+
+struct ClusterGet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "Show one cluster and its nodes, with each Node's status from the cluster's API.")
+
+    @Argument(help: "The cluster name.")
+    var name: String
+
+    @Option(name: [.customShort("o"), .long], help: "Output format: text, wide, json or yaml.")
+    var output: GuestOutputFormat = .text
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let name = name
+        let cluster = try await ClusterCommand.withClusters(connection) { try await $0.get(name) }
+        switch output {
+        case .json: print(try Rendering.json(cluster))
+        case .yaml: print(try Rendering.yaml(cluster), terminator: "")
+        case .text, .wide:
+            print(
+                "cluster \(cluster.name): \(cluster.status), \(cluster.distribution ?? "?"), API server \(cluster.apiServer ?? "-"), "
+                    + "network \(cluster.network ?? "-") \(cluster.cidr ?? "")" + (cluster.expires.map { ", expires \($0)" } ?? ""))
+            var header = ["NAME", "POOL", "ROLE", "STATE", "STATUS", "IP"]
+            if output == .wide { header += ["VCPUS", "MEMORY"] }
+            print(
+                Rendering.table(
+                    header,
+                    cluster.nodes.map { node in
+                        var row = [node.name, node.pool, node.role, node.state, node.nodeStatus ?? "-", node.ip ?? "-"]
+                        if output == .wide { row += ["\(node.vcpus)", Rendering.bytes(node.memoryBytes)] }
+                        return row
+                    }))
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import Yams
+
+@testable import Provisioner
+
+/// `cluster kubeconfig --merge` and its removal on delete: entries, current context, other content, file mode.
+@Suite("KubeconfigMerge")
+struct KubeconfigMergeTests {
+    static let cluster = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: kinvm-lab
+          cluster: {server: "https://192.168.150.10:6443", certificate-authority-data: Q0E=}
+        users:
+        - name: kinvm-lab
+          user: {client-certificate-data: Q0VSVA==, client-key-data: S0VZ}
+        contexts:
+        - name: kinvm-lab
+          context: {cluster: kinvm-lab, user: kinvm-lab}
+        current-context: kinvm-lab
+
+        """
+
+    static let existing = """
+        apiVersion: v1
+        kind: Config
+        preferences: {colors: true}
+        clusters:
+        - name: prod
+          cluster: {server: "https://prod.example:6443"}
+        - name: kinvm-lab
+          cluster: {server: "https://stale:6443"}
+        users:
+        - name: prod
+          user: {token: secret-token}
+        contexts:
+        - name: prod
+          context: {cluster: prod, user: prod, namespace: web}
+        current-context: prod
+
+        """
+
+    static func names(_ yaml: String, _ section: String) throws -> [String] {
+        let node = try #require(try Yams.compose(yaml: yaml))
+        return (node[section]?.sequence.map(Array.init) ?? []).compactMap { $0["name"]?.string }
+    }
+
+    @Test("merge replaces same-named entries, keeps the rest, switches the current context")
+    func merge() throws {
+        let merged = try KubeconfigMerge.merged(Self.cluster, into: Self.existing, path: "/x")
+        #expect(try Self.names(merged, "clusters") == ["prod", "kinvm-lab"])
+        #expect(try Self.names(merged, "users") == ["prod", "kinvm-lab"])
+        #expect(try Self.names(merged, "contexts") == ["prod", "kinvm-lab"])
+        let node = try #require(try Yams.compose(yaml: merged))
+        #expect(node["current-context"]?.string == "kinvm-lab")
+        #expect(node["preferences"]?["colors"]?.bool == true)
+        #expect(node["clusters"]?[1]?["cluster"]?["server"]?.string == "https://192.168.150.10:6443")
+        #expect(node["users"]?[0]?["user"]?["token"]?.string == "secret-token")
+        #expect(node["contexts"]?[0]?["context"]?["namespace"]?.string == "web")
+
+        // Merging twice is the same as once.
+        #expect(try KubeconfigMerge.merged(Self.cluster, into: merged, path: "/x") == merged)
+    }
+
+    @Test("remove takes out exactly the cluster's entries and clears its current context")
+    func remove() throws {
+        let merged = try KubeconfigMerge.merged(Self.cluster, into: Self.existing, path: "/x")
+        let removed = try #require(try KubeconfigMerge.removing(cluster: "lab", from: merged, path: "/x"))
+        #expect(try Self.names(removed, "clusters") == ["prod"])
+        #expect(try Self.names(removed, "users") == ["prod"])
+        #expect(try Self.names(removed, "contexts") == ["prod"])
+        #expect(try Yams.compose(yaml: removed)?["current-context"]?.string == "")
+        // Nothing of the cluster's left: nothing to write.
+        #expect(try KubeconfigMerge.removing(cluster: "lab", from: removed, path: "/x") == nil)
+        // Another cluster's entries are not touched.
+        #expect(try KubeconfigMerge.removing(cluster: "other", from: merged, path: "/x") == nil)
+    }
+
+    @Test("a missing file is created with mode 0600, in a new directory; removal edits it in place")
+    func files() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kinvm-kubeconfig-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/.kube/config"
+        try KubeconfigMerge.mergeFile(Self.cluster, path: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try Self.names(String(contentsOfFile: path, encoding: .utf8), "contexts") == ["kinvm-lab"])
+        #expect(try KubeconfigMerge.removeFromFile(cluster: "lab", path: path))
+        #expect(try Self.names(String(contentsOfFile: path, encoding: .utf8), "contexts") == [])
+        #expect(try !KubeconfigMerge.removeFromFile(cluster: "lab", path: path))
+        #expect(try !KubeconfigMerge.removeFromFile(cluster: "lab", path: directory + "/absent"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/.kube") == ["config"])
+    }
+
+    @Test("the target file: KUBECONFIG's first entry, else ~/.kube/config")
+    func target() {
+        #expect(KubeconfigMerge.targetPath(environment: ["KUBECONFIG": "/a:/b", "HOME": "/h"]) == "/a")
+        #expect(KubeconfigMerge.targetPath(environment: ["KUBECONFIG": ":/b"]) == "/b")
+        #expect(KubeconfigMerge.targetPath(environment: ["HOME": "/h"]) == "/h/.kube/config")
+    }
+
+    @Test("a kubeconfig with more than one context, or not YAML, is refused")
+    func refusals() {
+        #expect(throws: ProvisionerError.self) { try KubeconfigMerge.merged("contexts: [{name: a}, {name: b}]", into: nil, path: "/x") }
+        #expect(throws: ProvisionerError.self) { try KubeconfigMerge.merged(Self.cluster, into: "[1, 2", path: "/x") }
+    }
+}
