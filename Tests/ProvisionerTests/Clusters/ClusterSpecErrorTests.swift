@@ -201,6 +201,12 @@ struct ClusterSpecErrorTests {
         #expect(error.issues.count == prefixes.count, "\(error)")
     }
 
+    @Test("a bad size does not hide another in the same group") func sizesCheckedOnTheirOwn() throws {
+        let text = SpecFixture.edited([18: "      vcpus: 0", 19: "      memory: 1XB"])
+        let error = try #require(throws: ClusterSpecError.self) { try ClusterSpec.parse(text, file: "c.yaml") }
+        #expect(error.issues.map(\.path).sorted() == ["spec.pools[0].memory", "spec.pools[0].vcpus"], "\(error)")
+    }
+
     @Test func suggestsTheClosestField() throws {
         let error = try #require(throws: ClusterSpecError.self) {
             try ClusterSpec.parse(SpecFixture.edited([11: "    cidr: 192.168.150.0/24\n    nmae: net", 13: "    vcpu: 2"]))

@@ -88,22 +88,27 @@ extension SpecParser {
         let template = reader.field(fields, "template").flatMap { reader.string($0, at: "\(path).template") }
         let labels = reader.field(fields, "labels").flatMap { self.labels($0, at: "\(path).labels") }
         let taints = reader.field(fields, "taints").flatMap { self.taints($0, at: "\(path).taints") }
-        guard let vcpusNode, let vcpus, let memoryNode, let memory else { return nil }
+        // Each size is checked on its own, so one bad value does not hide another.
         var valid = true
-        if vcpus < 1 {
-            reader.report(vcpusNode, "\(path).vcpus", "\(vcpus) is less than 1")
-            valid = false
-        } else if let maxVCPUs, vcpus > maxVCPUs {
-            reader.report(vcpusNode, "\(path).vcpus", "\(vcpus) is above maxVCPUs (\(maxVCPUs))")
-            valid = false
+        if let vcpusNode, let vcpus {
+            if vcpus < 1 {
+                reader.report(vcpusNode, "\(path).vcpus", "\(vcpus) is less than 1")
+                valid = false
+            } else if let maxVCPUs, vcpus > maxVCPUs {
+                reader.report(vcpusNode, "\(path).vcpus", "\(vcpus) is above maxVCPUs (\(maxVCPUs))")
+                valid = false
+            }
         }
-        if memory < NodeGroup.minimumMemory {
-            reader.report(memoryNode, "\(path).memory", "\(memory) is below the minimum of \(NodeGroup.minimumMemory)")
-            valid = false
-        } else if let maxMemory, memory > maxMemory {
-            reader.report(memoryNode, "\(path).memory", "\(memory) is above maxMemory (\(maxMemory))")
-            valid = false
+        if let memoryNode, let memory {
+            if memory < NodeGroup.minimumMemory {
+                reader.report(memoryNode, "\(path).memory", "\(memory) is below the minimum of \(NodeGroup.minimumMemory)")
+                valid = false
+            } else if let maxMemory, memory > maxMemory {
+                reader.report(memoryNode, "\(path).memory", "\(memory) is above maxMemory (\(maxMemory))")
+                valid = false
+            }
         }
+        guard let vcpus, let memory else { return nil }
         if let diskNode, let disk, disk.bytes == 0 {
             reader.report(diskNode, "\(path).disk", "a disk of 0 bytes; leave the field out to keep the image's size")
             valid = false
