@@ -75,7 +75,7 @@ struct IPv4NetworkTests {
         #expect(network.gateway.description == "10.20.0.1")
         #expect(network.broadcast.description == "10.20.255.255")
         #expect(IPv4Address(network.nodeAddresses.upperBound).description == "10.20.255.254")
-        #expect(network.nodeCapacity == 65_526)
+        #expect(network.nodeCapacity == 65_525)  // offsets 10 … 65,534
     }
 
     @Test(
