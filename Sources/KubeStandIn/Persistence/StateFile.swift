@@ -30,7 +30,8 @@ enum StateFile {
                 let type = ResourceType.all.first(where: { ObjectKey($0, namespace: nil, name: "").resource == resource }),
                 let name = object[path: ["metadata", "name"]]?.string, !name.isEmpty
             else {
-                throw PersistenceError(description: "\(path): objects[\(index)] has no known resource or no metadata.name")
+                throw PersistenceError(
+                    description: "\(path): objects[\(index)] has no known resource or no metadata.name: \(entry.serializedString.prefix(200))")
             }
             result.append((type, object))
         }

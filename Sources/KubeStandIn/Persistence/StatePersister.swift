@@ -102,7 +102,12 @@ final class StatePersister: Sendable {
     private func record(_ type: ResourceType, _ kind: StoreEvent.Kind, _ object: JSON) {
         let key = ObjectKey(type, namespace: object[path: ["metadata", "namespace"]]?.string, name: object[path: ["metadata", "name"]]?.string ?? "")
         let schedule = mirror.withLock { mirror -> Bool in
-            mirror.objects[key] = kind == .deleted ? nil : object
+            // Not `kind == .deleted ? nil : object`: JSON is ExpressibleByNilLiteral, that would store `null`.
+            if kind == .deleted {
+                mirror.objects.removeValue(forKey: key)
+            } else {
+                mirror.objects[key] = object
+            }
             mirror.dirty = true
             guard !mirror.scheduled else { return false }
             mirror.scheduled = true

@@ -27,6 +27,7 @@ import ssl
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 import yaml
@@ -216,7 +217,17 @@ def client_from_kubeconfig(p):
     elif cluster.get("certificate-authority"):
         ca = open(cluster["certificate-authority"]).read()
     cert = user.get("client-certificate")
-    return Client(cluster["server"], ca_pem=ca, token=user.get("token"), cert_file=cert)
+    if not user.get("client-certificate-data"):
+        return Client(cluster["server"], ca_pem=ca, token=user.get("token"), cert_file=cert)
+    # ssl loads client certificates from files only: a private temporary one, gone once loaded.
+    pem = base64.b64decode(user["client-certificate-data"]) + b"\n" + base64.b64decode(user.get("client-key-data") or "")
+    fd, tmp = tempfile.mkstemp(prefix="standin-client-")
+    try:
+        os.write(fd, pem)
+        os.close(fd)
+        return Client(cluster["server"], ca_pem=ca, token=user.get("token"), cert_file=tmp)
+    finally:
+        os.unlink(tmp)
 
 
 def kubeconfig_yaml(server, ca_pem, cluster, user_name, user):
@@ -619,7 +630,7 @@ def start_kubelet():
     env_args = re.search(r'KUBELET_KUBEADM_ARGS="([^"]*)"', read_text(path(FLAGS_ENV))).group(1)
     os.makedirs(path("/var/log"), exist_ok=True)
     log = open(path("/var/log/kubelet.log"), "ab")
-    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "kubelet", *shlex.split(env_args)],
+    proc = subprocess.Popen([sys.executable, os.path.realpath(__file__), "kubelet", *shlex.split(env_args)],
                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     write_file(path(KUBELET_PID), f"{proc.pid}\n")
 
