@@ -5,8 +5,9 @@
 #
 # Phases: setup-host.sh; system libvirtd (qemu:///system); a private libvirtd in network
 # namespace $KINVM_TEST_NETNS (default kinvm-test), started fresh; the test guest; the Debian
-# image; the Kubernetes node image (Debian + stand-in kubeadm/kubelet); swift build
-# --build-tests; swift test with these variables exported:
+# image; swift build --build-tests; the Kubernetes node image (Debian + stand-in
+# kubeadm/kubelet + the statically linked kube-standin, which then only links); swift test with
+# these variables exported:
 #   KINVM_INTEGRATION=1 KINVM_TEST_KERNEL KINVM_TEST_INITRD KINVM_TEST_SYSTEM_URI
 #   KINVM_TEST_NETNS_URI KINVM_TEST_WORKDIR (fresh dir under /var/tmp; removed on success)
 #   KINVM_DEBIAN_{IMAGE,KERNEL,INITRD,CMDLINE} KINVM_NODE_{IMAGE,KERNEL,INITRD,CMDLINE}
@@ -93,16 +94,17 @@ debian_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12/ENV
 . "$debian_env"
 export KINVM_DEBIAN_IMAGE KINVM_DEBIAN_KERNEL KINVM_DEBIAN_INITRD KINVM_DEBIAN_CMDLINE
 
-phase "Kubernetes node image (stand-in kubeadm/kubelet)"
+phase "swift build --build-tests"
+swift build --build-tests
+
+# After the test build: the static kube-standin for the node image then only links.
+phase "Kubernetes node image (stand-in kubeadm/kubelet, kube-standin)"
 "$here/build-node-image.sh"
 node_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12-standin/ENV
 [ -r "$node_env" ] || die "build-node-image.sh left no $node_env"
 # shellcheck disable=SC1090
 . "$node_env"
 export KINVM_NODE_IMAGE KINVM_NODE_KERNEL KINVM_NODE_INITRD KINVM_NODE_CMDLINE
-
-phase "swift build --build-tests"
-swift build --build-tests
 
 workdir=$(mktemp -d /var/tmp/kinvm-test.XXXXXX)
 chmod 0755 "$workdir"
