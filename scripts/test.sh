@@ -112,6 +112,7 @@ export KINVM_INTEGRATION=1
 export KINVM_TEST_KERNEL KINVM_TEST_INITRD
 export KINVM_TEST_SYSTEM_URI=qemu:///system
 export KINVM_TEST_NETNS_URI=$netns_uri
+export KINVM_TEST_NETNS=$NETNS
 export KINVM_TEST_WORKDIR=$workdir
 
 phase "swift test $*"

@@ -30,7 +30,7 @@ extension ClusterManager {
         _ spec: ClusterSpec, options: ClusterOptions = .init(), dryRun: Bool = false,
         progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
     ) async throws(ProvisionerError) -> ClusterApplyResult {
-        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection)
+        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
         guard let state = try await network.state(), state.cluster == spec.name else {
             throw ProvisionerError(
                 .notFound, "cluster '\(spec.name)' does not exist on \(guests.connection.uri) (no network '\(spec.network.name)' of it); "
@@ -54,7 +54,6 @@ extension ClusterManager {
         var result = ClusterApplyResult(
             cluster: spec.name, plan: plan.entries, notes: plan.notes, dryRun: dryRun, added: [], failures: [], resized: [],
             relabeled: [], removed: [], readySeconds: [:], seconds: 0)
-        defer { result.seconds = NodeManager.seconds(start.duration(to: clock.now)) }
         guard !dryRun, !plan.isEmpty else {
             result.seconds = NodeManager.seconds(start.duration(to: clock.now))
             return result
@@ -108,9 +107,10 @@ extension ClusterManager {
             result.removed = try await nodes.remove(removals, drain: options.drain, drainTimeout: options.drainTimeout) { step in
                 progress(ClusterProgress(node: nil, step: step))
             }
-            let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection)
+            let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
             _ = try await network.release(nodes: removals)
         }
+        result.seconds = NodeManager.seconds(start.duration(to: clock.now))
         if !result.failures.isEmpty {
             let failed = result.failures.map { "\($0.name): \($0.message)" }.joined(separator: "\n")
             throw ProvisionerError(.nodeNotReady, "\(result.failures.count) node(s) of cluster '\(spec.name)' did not become Ready:\n\(failed)")
@@ -127,9 +127,17 @@ extension ClusterManager {
         } catch {
             throw .kube("cannot list the nodes of cluster '\(spec.name)'", error)
         }
+        // Sizes from each guest's persistent definition (what kinvm last set, live changes
+        // included): the balloon's figure can differ from it by a few KiB and would plan a resize
+        // on every apply.
+        var observed = ClusterObservation.nodes(of: spec.name, guests: members, nodes: apiNodes)
+        for index in observed.indices {
+            let config = try await guests.find(observed[index].name, requireOwned: true, action: "plan").spec
+            observed[index].sizes = NodeSizes(
+                vcpus: config.vcpus, maxVCPUs: config.effectiveMaxVCPUs, memory: config.memory, maxMemory: config.effectiveMaxMemory)
+        }
         do {
-            return try ClusterPlan.make(
-                desired: spec.desiredNodes, observed: ClusterObservation.nodes(of: spec.name, guests: members, nodes: apiNodes))
+            return try ClusterPlan.make(desired: spec.desiredNodes, observed: observed)
         } catch {
             throw ProvisionerError(.invalidState, "cluster '\(spec.name)': \(error.message)")
         }
@@ -229,7 +237,7 @@ extension ClusterManager {
     public func kubeconfig(_ cluster: String) async throws(ProvisionerError) -> String {
         let spec = try await recordedSpec(cluster)
         let node = spec.controlPlaneNode
-        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection)
+        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
         guard let reservation = try await network.state()?.reservation(for: node.name) else {
             throw ProvisionerError(.notFound, "network '\(spec.network.name)' has no address reserved for \(node.name)")
         }

@@ -96,7 +96,7 @@ extension ClusterManager {
     func ensureNetwork(_ spec: ClusterSpec, progress: @Sendable (ClusterProgress) -> Void) async throws(ProvisionerError)
         -> ClusterNetworkState
     {
-        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection)
+        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
         let existing = try await network.state()
         let created = existing?.metadata?.created ?? ClusterNetworkMetadata.timestamp(Date())
         let allocation = try AddressAllocator.allocate(
@@ -170,6 +170,7 @@ extension ClusterManager {
         let cloudConfig = try ControlPlaneRenderer.render(controlPlane, searchPath: templateSearchPath, sshAuthorizedKeys: spec.sshKeys)
         var request = guestRequest(spec, node: node, reservation: reservation, options: options, created: ClusterNetworkMetadata.timestamp(Date()))
         request.userData = .cloudConfig(cloudConfig)
+        request.sshAuthorizedKeys = []  // already in the cloud-config
         request.metadata.join = controlPlane.distribution.rawValue
         request.metadata.apiServer = controlPlane.apiServerURL
         var bundleDirectory: String?

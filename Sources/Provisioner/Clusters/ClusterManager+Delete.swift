@@ -46,7 +46,7 @@ extension ClusterManager {
         }
         if let network {
             progress(ClusterProgress(node: nil, step: "deleting network \(network.name)"))
-            try await ClusterNetwork(name: network.name, cluster: cluster, on: guests.connection).delete()
+            try await ClusterNetwork(name: network.name, cluster: cluster, on: guests.connection, logger: logger).delete()
             result.network = network.name
         }
         result.seconds = NodeManager.seconds(start.duration(to: clock.now))

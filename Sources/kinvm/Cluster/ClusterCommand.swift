@@ -92,7 +92,7 @@ extension ClusterCommand {
         return try await LibvirtSession.with(connection, logLabel: "kinvm.clusters", multiline: true) { host, logger in
             let searchPath = TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable))
                 .searchPath
-            return try await body(ClusterManager(guests: GuestManager(connection: host, logger: logger), templateSearchPath: searchPath))
+            return try await body(ClusterManager(guests: GuestManager(connection: host, logger: logger), templateSearchPath: searchPath, logger: logger))
         }
     }
 
