@@ -410,7 +410,7 @@ import Testing
             _ = try await client.createNode(makeNode("w1"))
             let started = ContinuousClock.now
             let notReady = await expectKubeError(.timeout) { _ = try await client.waitForNode("w1", timeout: .seconds(1)) { $0?.isReady == true } }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(15))
             #expect(notReady?.message.contains("last seen: no Ready condition") == true, "\(String(describing: notReady))")
         }
     }
@@ -427,7 +427,8 @@ import Testing
             } catch let error as KubeError {
                 #expect(error.code == .cancelled)
             }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Far below the wait's 60 s; generous because the full suite loads the machine (5.6 s seen).
+            #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 }
