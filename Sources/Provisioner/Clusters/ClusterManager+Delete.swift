@@ -103,7 +103,7 @@ extension ClusterManager {
         let existing = Set(try await guests.list().map(\.name))
         do throws(LibvirtError) {
             guard let storage = try await guests.connection.storagePoolIfPresent(named: pool) else { return [] }
-            for volume in try await storage.allVolumes() {
+            for volume in try await storage.allVolumes().sorted(by: { $0.name < $1.name }) {
                 guard let node = Self.orphanNode(volume: volume.name, cluster: cluster, spec: spec), !existing.contains(node) else { continue }
                 progress(ClusterProgress(node: node, step: "deleting volume \(pool)/\(volume.name) left by an interrupted create"))
                 try await volume.delete()
