@@ -263,17 +263,7 @@ extension ClusterManager {
     /// its spec asks for that the kubelet could not set.
     func labelControlPlane(_ spec: ClusterSpec, nodes: NodeManager) async throws(ProvisionerError) {
         let node = spec.controlPlaneNode
-        let guest = try await guests.get(node.name)
-        let object: Node
-        do {
-            object = try await nodes.client.node(node.name)
-        } catch {
-            throw .kube("cannot read node \(node.name)", error)
-        }
-        let request = NodeAddRequest(
-            guests: [], join: .kubeadm(endpoint: nil, tokenTTL: .seconds(60)), labels: node.labels, taints: node.taints,
-            templateSearchPath: templateSearchPath)
-        _ = try await nodes.labelAndAnnotate(node.name, guest: guest, request: request, node: object)
+        try await relabel(node.name, labels: node.labels, taints: node.taints, nodes: nodes)
     }
 
     // MARK: Support

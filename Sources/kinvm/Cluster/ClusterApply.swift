@@ -62,21 +62,6 @@ struct ClusterApply: AsyncParsableCommand {
 
     /// The plan like a diff, as ``ClusterPlan/rendered()`` prints it.
     static func render(_ result: ClusterApplyResult) -> String {
-        let symbols = ["add": "+", "replace": "±", "resize": "~", "relabel": "~", "remove": "-"]
-        let width = result.plan.map(\.node.count).max() ?? 0
-        var lines = result.plan.map { entry in
-            "\(symbols[entry.op] ?? "?") \(entry.node.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.op): \(entry.detail)"
-        }
-        lines += result.notes.map { "! \($0)" }
-        if result.plan.isEmpty {
-            lines.append("No changes: cluster \(result.cluster) matches the spec.")
-        } else {
-            let counts = ["add", "replace", "resize", "relabel", "remove"].compactMap { op -> String? in
-                let count = result.plan.filter { $0.op == op }.count
-                return count == 0 ? nil : "\(count) to \(op)"
-            }
-            lines.append("Plan: " + counts.joined(separator: ", ") + ".")
-        }
-        return lines.joined(separator: "\n")
+        ClusterPlan.rendered(entries: result.plan, notes: result.notes)
     }
 }

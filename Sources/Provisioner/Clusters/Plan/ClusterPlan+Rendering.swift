@@ -30,20 +30,25 @@ extension ClusterPlan {
     }
 
     /// The plan like a diff: `+` add, `±` replace, `~` change, `-` remove, `!` notes, then a count.
-    public func rendered() -> String {
+    public func rendered() -> String { Self.rendered(entries: entries, notes: notes) }
+
+    /// `Plan: 1 to add, 2 to remove.` or `No changes: the cluster matches the spec.`
+    public var summary: String { Self.summary(of: entries) }
+
+    /// A plan's entries and notes like a diff (also for a plan carried in a result).
+    public static func rendered(entries: [Entry], notes: [String]) -> String {
         let symbols = ["add": "+", "replace": "±", "resize": "~", "relabel": "~", "remove": "-"]
         let width = entries.map(\.node.count).max() ?? 0
         var lines = entries.map { entry in
             "\(symbols[entry.op] ?? "?") \(entry.node.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.op): \(entry.detail)"
         }
         lines += notes.map { "! \($0)" }
-        lines.append(summary)
+        lines.append(summary(of: entries))
         return lines.joined(separator: "\n")
     }
 
-    /// `Plan: 1 to add, 2 to remove.` or `No changes: the cluster matches the spec.`
-    public var summary: String {
-        guard !actions.isEmpty else { return "No changes: the cluster matches the spec." }
+    static func summary(of entries: [Entry]) -> String {
+        guard !entries.isEmpty else { return "No changes: the cluster matches the spec." }
         let counts = ["add", "replace", "resize", "relabel", "remove"].compactMap { op -> String? in
             let count = entries.filter { $0.op == op }.count
             return count == 0 ? nil : "\(count) to \(op)"
