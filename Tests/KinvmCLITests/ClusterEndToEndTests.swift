@@ -24,8 +24,25 @@ enum ClusterEndToEnd {
     static func kinvm(_ arguments: [String], expect status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation)
         async throws -> CLIRunner.Result
     {
+        try await run(arguments, environment: [:], expect: status, sourceLocation: sourceLocation)
+    }
+
+    /// `kinvm ARGS` with `KINVM_KILL_AT=point`: it must die by SIGKILL at that point.
+    @discardableResult
+    static func kinvm(_ arguments: [String], killedAt point: String, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws -> CLIRunner.Result
+    {
+        let result = try await run(arguments, environment: ["KINVM_KILL_AT": point], expect: 9, sourceLocation: sourceLocation)
+        #expect(result.stderr.contains("killed at \(point.replacingOccurrences(of: ":", with: " ("))"), "\(result.stderr)",
+            sourceLocation: sourceLocation)
+        return result
+    }
+
+    private static func run(_ arguments: [String], environment: [String: String], expect status: Int32, sourceLocation: SourceLocation)
+        async throws -> CLIRunner.Result
+    {
         let result = try await CLIRunner.runDetached(
-            ["netns", "exec", netns, CLIRunner.binary.path] + arguments + ["-c", uri], executable: ip)
+            ["netns", "exec", netns, CLIRunner.binary.path] + arguments + ["-c", uri], environment: environment, executable: ip)
         #expect(
             result.status == status,
             "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)",
@@ -89,7 +106,9 @@ struct ClusterEndToEndTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
     }
 
-    @Test("create 1+1 → apply again (no changes) → scale up → live resize → scale down with drain → delete: nothing left")
+    @Test(
+        "create 1+1 → apply again (no changes) → scale up → live resize → scale down with drain → delete: nothing left; "
+            + "kill -9 at seven points on the way, each followed by the same command, which converges")
     func lifecycle() async throws {
         try await GuestSlots.withSlots(2) {
             let base = (ClusterEndToEnd.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
@@ -131,9 +150,28 @@ struct ClusterEndToEndTests {
         try spec(workers: 1).write(toFile: specFile, atomically: true, encoding: .utf8)
         let (cp, w1, w2) = ("\(name)-cp-1", "\(name)-workers-1", "\(name)-workers-2")
 
+        let create = ["cluster", "create", "-f", specFile, "--wait", "20m"]
+
+        // create killed (SIGKILL) right after the network: delete converges on what is left.
+        try await ClusterEndToEnd.kinvm(create, killedAt: "cluster.network:\(name)")
+        #expect(try await connection.networkIfPresent(named: "kinvm-\(name)") != nil)
+        try await ClusterEndToEnd.kinvm(["cluster", "delete", name])
+        try await expectNothingLeft(connection: connection, pool: pool, nodes: [cp])
+
+        // create killed with the control plane's volumes made and no domain, then again once it
+        // was started, then again once the worker's domain was defined (the control plane Ready):
+        // each run takes over what the last one left, and the fourth finishes the cluster.
+        try await ClusterEndToEnd.kinvm(create, killedAt: "guest.volumes:\(cp)")
+        #expect(try await connection.domainIfPresent(named: cp) == nil)
+        try await pool.refresh()
+        #expect(Set(try await pool.allVolumes().map(\.name)).isSuperset(of: ["\(cp)-root.qcow2", "\(cp)-seed.iso"]))
+        try await ClusterEndToEnd.kinvm(create, killedAt: "guest.started:\(cp)")
+        #expect(try await connection.domainIfPresent(named: cp)?.isActive() == true)
+        try await ClusterEndToEnd.kinvm(create, killedAt: "guest.defined:\(w1)")
+        #expect(try await connection.domainIfPresent(named: w1)?.isActive() == false)
+
         // create: network, control plane (stand-in kubeadm init), one worker; all Ready.
-        let created = try Self.object(
-            try await ClusterEndToEnd.kinvm(["cluster", "create", "-f", specFile, "--wait", "20m", "-o", "json"]).stdout)
+        let created = try Self.object(try await ClusterEndToEnd.kinvm(create + ["-o", "json"]).stdout)
         #expect(created["apiServer"] as? String == "https://192.168.231.10:6443")
         let kubeconfig = "\(base)/kubeconfig"
         try (created["kubeconfig"] as? String ?? "").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
@@ -163,8 +201,12 @@ struct ClusterEndToEndTests {
         // apply of the same spec: nothing to do.
         #expect(try await ClusterEndToEnd.kinvm(["cluster", "apply", "-f", specFile]).stdout.contains("No changes"))
 
-        // scale up without the file: a second worker, Ready, with the next address.
-        try await ClusterEndToEnd.kinvm(["cluster", "scale", name, "--pool", "workers=2", "--wait", "20m"])
+        // scale up without the file, killed once the new guest was started: scaling again
+        // replaces the guest that never joined, Ready, with the next address.
+        let scale = ["cluster", "scale", name, "--pool", "workers=2", "--wait", "20m"]
+        try await ClusterEndToEnd.kinvm(scale, killedAt: "guest.started:\(w2)")
+        #expect(try await connection.domainIfPresent(named: w2)?.isActive() == true)
+        try await ClusterEndToEnd.kinvm(scale)
         info = try Self.object(try await ClusterEndToEnd.kinvm(["cluster", "get", name, "-o", "json"]).stdout)
         infoNodes = info["nodes"] as? [[String: Any]] ?? []
         #expect(infoNodes.compactMap { $0["name"] as? String } == [cp, w1, w2])
@@ -193,23 +235,37 @@ struct ClusterEndToEndTests {
                    "kind": "ReplicaSet", "name": "web", "uid": "5f0c2a8e-0000-4000-8000-000000000001", "controller": true}]},
                  "spec": {"nodeName": "\(w2)", "containers": [{"name": "web", "image": "nginx"}]}}
                 """)
+        // The first apply is killed once the node is drained: the pod is gone, the Node cordoned.
         try spec(workers: 1, workerMemory: "1GiB").write(toFile: specFile, atomically: true, encoding: .utf8)
+        try await ClusterEndToEnd.kinvm(["cluster", "apply", "-f", specFile], killedAt: "node.drained:\(w2)")
+        try await ClusterEndToEnd.kubectl(["get", "pod", "web"], kubeconfig: kubeconfig, expect: 1)
+        let cordoned = try Self.object(try await ClusterEndToEnd.kubectl(["get", "node", w2, "-o", "json"], kubeconfig: kubeconfig).stdout)
+        #expect((cordoned["spec"] as? [String: Any])?["unschedulable"] as? Bool == true)
         let shrunk = try Self.object(try await ClusterEndToEnd.kinvm(["cluster", "apply", "-f", specFile, "-o", "json"]).stdout)
         let removed = shrunk["removed"] as? [[String: Any]] ?? []
         #expect(removed.compactMap { $0["name"] as? String } == [w2])
-        #expect(((removed.first?["drain"] as? [String: Any])?["evicted"] as? [Any])?.count == 1)
+        #expect(((removed.first?["drain"] as? [String: Any])?["evicted"] as? [Any])?.count == 0)
         try await ClusterEndToEnd.kubectl(["get", "node", w2], kubeconfig: kubeconfig, expect: 1)
-        try await ClusterEndToEnd.kubectl(["get", "pod", "web"], kubeconfig: kubeconfig, expect: 1)
         #expect(try await connection.domainIfPresent(named: w2) == nil)
         #expect(try await network.xml().components(separatedBy: "<host ").count - 1 == 2)
 
-        // delete: nothing of the cluster is left.
+        // delete, killed with the guests gone and the network left; delete again: nothing of the cluster is left.
+        try await ClusterEndToEnd.kinvm(["cluster", "delete", name], killedAt: "cluster.guests-deleted:\(name)")
+        for node in [cp, w1] { #expect(try await connection.domainIfPresent(named: node) == nil) }
+        #expect(try await connection.networkIfPresent(named: "kinvm-\(name)") != nil)
         try await ClusterEndToEnd.kinvm(["cluster", "delete", name])
-        for node in [cp, w1, w2] { #expect(try await connection.domainIfPresent(named: node) == nil) }
-        #expect(try await connection.networkIfPresent(named: "kinvm-\(name)") == nil)
-        try await pool.refresh()
-        #expect(try await pool.allVolumes().map(\.name) == ["node.qcow2"])
+        try await expectNothingLeft(connection: connection, pool: pool, nodes: [cp, w1, w2])
         #expect(!(try await ClusterEndToEnd.kinvm(["cluster", "list"]).stdout.contains(name)))
         try await ClusterEndToEnd.kinvm(["cluster", "delete", name], expect: 1)
+    }
+
+    /// No guest of `nodes`, no cluster network, and no volume but the image in the test's pool.
+    private func expectNothingLeft(
+        connection: Connection, pool: StoragePool, nodes: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        for node in nodes { #expect(try await connection.domainIfPresent(named: node) == nil, sourceLocation: sourceLocation) }
+        #expect(try await connection.networkIfPresent(named: "kinvm-\(name)") == nil, sourceLocation: sourceLocation)
+        try await pool.refresh()
+        #expect(try await pool.allVolumes().map(\.name) == ["node.qcow2"], sourceLocation: sourceLocation)
     }
 }

@@ -74,6 +74,7 @@ extension ClusterManager {
         let clock = ContinuousClock()
         let start = clock.now
         let network = try await ensureNetwork(spec, progress: progress)
+        KillPoint.clusterNetwork.reach(spec.name)
         let controlPlane = try await ensureControlPlane(spec, network: network, options: options, progress: progress)
         let apply = try await withNodeManager(kubeconfig: controlPlane.kubeconfig) { nodes throws(ProvisionerError) in
             try await labelControlPlane(spec, nodes: nodes)

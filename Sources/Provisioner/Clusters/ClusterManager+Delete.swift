@@ -44,6 +44,7 @@ extension ClusterManager {
         for pool in pools.sorted() {
             result.orphanVolumes += try await deleteOrphanVolumes(of: cluster, spec: spec, pool: pool, progress: progress)
         }
+        KillPoint.clusterGuestsDeleted.reach(cluster)
         if let network {
             progress(ClusterProgress(node: nil, step: "deleting network \(network.name)"))
             try await ClusterNetwork(name: network.name, cluster: cluster, on: guests.connection, logger: logger).delete()

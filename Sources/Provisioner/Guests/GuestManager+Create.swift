@@ -199,6 +199,7 @@ struct CreateRun: Sendable {
             try await environment.writeFile(file, volume)
         }
 
+        KillPoint.guestVolumes.reach(plan.name)
         try begin("defining domain")
         let defined: Domain
         do {
@@ -210,6 +211,7 @@ struct CreateRun: Sendable {
         }
         journal.record(.defined(defined))
         domain = defined
+        KillPoint.guestDefined.reach(plan.name)
 
         guard request.wait != .none else { return }
         try begin("starting")
@@ -219,6 +221,7 @@ struct CreateRun: Sendable {
             throw .libvirt("cannot start guest '\(plan.name)'", error)
         }
         journal.record(.started(defined))
+        KillPoint.guestStarted.reach(plan.name)
 
         try begin("waiting until \(request.wait.rawValue)")
         let report = report

@@ -41,6 +41,7 @@ extension NodeManager {
             try await drainer.cordon(name)
             progress("draining \(name)")
             drain = try await drainer.drain(name, options: options, timeout: drainTimeout, progress: progress)
+            KillPoint.nodeDrained.reach(name)
             progress("deleting Node \(name)")
             do {
                 try await client.deleteNode(name)
