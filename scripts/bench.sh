@@ -7,6 +7,9 @@
 #        scripts/bench.sh --nodes [ARGS...]  node add of 1 and 3 workers and node remove with
 #                                          20 pods, against the stand-in API server
 #                                          (Benchmarks/node-bench.sh, ARGS go there)
+#        scripts/bench.sh --clusters [ARGS...]  cluster create of 1+2 and 1+4 nodes and delete,
+#                                          and the same VMs made by kinvm and by kcli
+#                                          (Benchmarks/cluster-bench.sh, ARGS go there)
 #
 # Prepares the host and the system libvirtd first (both idempotent). Exports
 # KINVM_BENCH_BIN_DIR (release binaries) and, when the test guest is built,
@@ -18,7 +21,7 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
 if [ "${1:-}" = --vm ]; then
@@ -42,6 +45,16 @@ if [ "${1:-}" = --nodes ]; then
     done
     bin=$(swift build -c release --show-bin-path)
     exec bash Benchmarks/node-bench.sh --kinvm "$bin/kinvm" --standin "$bin/kube-standin" "$@"
+fi
+if [ "${1:-}" = --clusters ]; then
+    shift
+    # libvirt-python for the probe (Benchmarks/guest_probe.py); kcli installs itself.
+    "$here/setup-host.sh" python3-libvirt
+    log "building kinvm (release)"
+    swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
+    # The node image carries the stand-in API server, statically linked (cached by its sources).
+    "$here/build-node-image.sh" --standin-server "$("$here/build-standin-server.sh" --release)"
+    exec bash Benchmarks/cluster-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
 fi
 "$here/setup-host.sh"
 "$here/libvirtd.sh" start

@@ -106,9 +106,7 @@ struct ClusterEndToEndTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
     }
 
-    @Test(
-        "create 1+1 → apply again (no changes) → scale up → live resize → scale down with drain → delete: nothing left; "
-            + "kill -9 at seven points on the way, each followed by the same command, which converges")
+    @Test("create 1+1 → apply again (no changes) → scale up → live resize → scale down with drain → delete: nothing left; kill -9 seven times on the way, each followed by the same command, which converges")
     func lifecycle() async throws {
         try await GuestSlots.withSlots(2) {
             let base = (ClusterEndToEnd.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
@@ -201,11 +199,11 @@ struct ClusterEndToEndTests {
         // apply of the same spec: nothing to do.
         #expect(try await ClusterEndToEnd.kinvm(["cluster", "apply", "-f", specFile]).stdout.contains("No changes"))
 
-        // scale up without the file, killed once the new guest was started: scaling again
+        // scale up without the file, killed once the new guest was defined: scaling again
         // replaces the guest that never joined, Ready, with the next address.
         let scale = ["cluster", "scale", name, "--pool", "workers=2", "--wait", "20m"]
-        try await ClusterEndToEnd.kinvm(scale, killedAt: "guest.started:\(w2)")
-        #expect(try await connection.domainIfPresent(named: w2)?.isActive() == true)
+        try await ClusterEndToEnd.kinvm(scale, killedAt: "guest.defined:\(w2)")
+        #expect(try await connection.domainIfPresent(named: w2)?.isActive() == false)
         try await ClusterEndToEnd.kinvm(scale)
         info = try Self.object(try await ClusterEndToEnd.kinvm(["cluster", "get", name, "-o", "json"]).stdout)
         infoNodes = info["nodes"] as? [[String: Any]] ?? []
@@ -259,11 +257,110 @@ struct ClusterEndToEndTests {
         try await ClusterEndToEnd.kinvm(["cluster", "delete", name], expect: 1)
     }
 
+    /// An air-gapped k3s cluster: the stand-in `k3s server` on the control plane and `k3s agent`
+    /// on the worker, both from the k3s "binary" and images tarball kinvm carries on a disk.
+    func k3sSpec(base: String) -> String {
+        let environment = ClusterEndToEnd.environment
+        return """
+            apiVersion: kinvm.dev/v1alpha1
+            kind: Cluster
+            metadata: {name: \(name)}
+            spec:
+              virtType: qemu
+              kubernetes:
+                distribution: k3s
+                k3s:
+                  airgap:
+                    binary: \(CLIRunner.repository)/Tests/Support/standin-node/standin-node.py
+                    images: [\(base)/k3s-airgap-images-amd64.tar.zst]
+              image: \(poolName)/node.qcow2
+              boot:
+                kernel: \(environment["KINVM_NODE_KERNEL"] ?? "")
+                initrd: \(environment["KINVM_NODE_INITRD"] ?? "")
+                cmdline: "\(environment["KINVM_NODE_CMDLINE"] ?? "root=/dev/vda rw console=ttyS0")"
+              network: {mode: isolated, cidr: 192.168.236.0/24}
+              controlPlane: {vcpus: 1, memory: 768MiB}
+              pools:
+                - {name: edge, count: 1, vcpus: 1, memory: 640MiB, labels: {site: edge}}
+
+            """
+    }
+
+    @Test("k3s, air-gapped: create 1+1 (k3s server and agent from the carried binary) → kubectl → cluster logs → delete: nothing left")
+    func k3sAirgapped() async throws {
+        try await GuestSlots.withSlots(2) {
+            let base = (ClusterEndToEnd.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            let connection = try await Connection.open(ClusterEndToEnd.uri)
+            let pool = try await EndToEnd.makePool(poolName, path: "\(base)/pool", on: connection)
+            defer {
+                Task {
+                    _ = try? await CLIRunner.runDetached(
+                        ["netns", "exec", ClusterEndToEnd.netns, CLIRunner.binary.path, "cluster", "delete", name, "--ignore-not-found",
+                         "-c", ClusterEndToEnd.uri], executable: ClusterEndToEnd.ip)
+                    for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
+                    try? await pool.destroy()
+                    try? await pool.undefine()
+                    await connection.close()
+                }
+            }
+            let image = try #require(ClusterEndToEnd.environment["KINVM_NODE_IMAGE"])
+            try await ClusterEndToEnd.kinvm(["image", "import", image, "--pool", poolName, "--name", "node.qcow2"])
+            try Data((0..<4096).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: "\(base)/k3s-airgap-images-amd64.tar.zst"))
+            let specFile = "\(base)/cluster.yaml"
+            try k3sSpec(base: base).write(toFile: specFile, atomically: true, encoding: .utf8)
+            let (cp, edge) = ("\(name)-cp-1", "\(name)-edge-1")
+            let logs = "\(base)/logs"
+
+            let created = try Self.object(
+                try await ClusterEndToEnd.kinvm(["cluster", "create", "-f", specFile, "--wait", "20m", "-o", "json"]).stdout)
+            #expect(created["apiServer"] as? String == "https://192.168.236.10:6443")
+            let kubeconfig = "\(base)/kubeconfig"
+            try (created["kubeconfig"] as? String ?? "").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+
+            let nodes = try Self.object(try await ClusterEndToEnd.kubectl(["get", "nodes", "-o", "json"], kubeconfig: kubeconfig).stdout)
+            var byName: [String: [String: Any]] = [:]
+            for item in nodes["items"] as? [[String: Any]] ?? [] {
+                if let nodeName = (item["metadata"] as? [String: Any])?["name"] as? String { byName[nodeName] = item }
+            }
+            #expect(Set(byName.keys) == [cp, edge])
+            for (nodeName, item) in byName {
+                let conditions = (item["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
+                #expect(conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }, "\(nodeName)")
+            }
+            let cpLabels = (byName[cp]?["metadata"] as? [String: Any])?["labels"] as? [String: String] ?? [:]
+            #expect(cpLabels["node-role.kubernetes.io/control-plane"] != nil)
+            let edgeMetadata = byName[edge]?["metadata"] as? [String: Any] ?? [:]
+            #expect((edgeMetadata["labels"] as? [String: String])?["site"] == "edge")
+            // The stand-in k3s agent lists the images it found in /var/lib/rancher/k3s/agent/images.
+            #expect((edgeMetadata["annotations"] as? [String: String])?["standin.kinvm.io/airgap-images"] == "k3s-airgap-images-amd64.tar.zst")
+
+            // cluster logs: every node's console, cloud-init output and its k3s unit's journal.
+            let report = try Self.object(try await ClusterEndToEnd.kinvm(["cluster", "logs", name, "--dir", logs, "-o", "json"]).stdout)
+            let files = Set((report["nodes"] as? [[String: Any]] ?? []).flatMap { $0["files"] as? [String] ?? [] })
+            for expected in ["\(cp)/console.log", "\(cp)/cloud-init-output.log", "\(cp)/k3s.journal.log",
+                             "\(edge)/console.log", "\(edge)/cloud-init-output.log", "\(edge)/k3s-agent.journal.log"] {
+                #expect(files.contains(expected), "\(expected) not in \(files.sorted())")
+                let size = (try? FileManager.default.attributesOfItem(atPath: "\(logs)/\(expected)")[.size] as? Int) ?? 0
+                #expect(size > 0, "\(logs)/\(expected) is empty")
+            }
+
+            try await ClusterEndToEnd.kinvm(["cluster", "delete", name])
+            try await expectNothingLeft(connection: connection, pool: pool, nodes: [cp, edge])
+        }
+    }
+
     /// No guest of `nodes`, no cluster network, and no volume but the image in the test's pool.
     private func expectNothingLeft(
         connection: Connection, pool: StoragePool, nodes: [String], sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        for node in nodes { #expect(try await connection.domainIfPresent(named: node) == nil, sourceLocation: sourceLocation) }
+        // The console logs too, which kinvm deletes through libvirt: the netns libvirtd has its own
+        // /var/log/libvirt (a bind mount of the instance's log directory, scripts/libvirtd.sh).
+        let logs = (ClusterEndToEnd.environment["KINVM_INSTANCES_DIR"] ?? "/var/lib/kinvm-instances") + "/\(ClusterEndToEnd.netns)/log/qemu"
+        for node in nodes {
+            #expect(try await connection.domainIfPresent(named: node) == nil, sourceLocation: sourceLocation)
+            #expect(!FileManager.default.fileExists(atPath: "\(logs)/\(node)-console.log"), "\(node)'s console log", sourceLocation: sourceLocation)
+        }
         #expect(try await connection.networkIfPresent(named: "kinvm-\(name)") == nil, sourceLocation: sourceLocation)
         try await pool.refresh()
         #expect(try await pool.allVolumes().map(\.name) == ["node.qcow2"], sourceLocation: sourceLocation)

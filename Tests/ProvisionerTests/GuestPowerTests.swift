@@ -332,21 +332,14 @@ struct GuestPowerTests {
         }
     }
 
-    @Test("a remote host's console log is not read here", arguments: [
-        ("qemu+ssh://root@hv1/system", false), ("qemu+tls://hv1.example/system", false),
-        ("qemu:///system", true), ("qemu+unix:///system?socket=/run/x.sock", true), ("test:///default", true),
-    ])
-    func consoleLogRemote(uri: String, local: Bool) {
+    @Test("a console log file that does not exist here is .notFound, naming the path")
+    func consoleLogMissing() {
         do {
-            _ = try GuestManager.readConsoleLog(at: "/nonexistent/kinvm-web-1-console.log", guest: "web-1", uri: uri)
-            Issue.record("a missing or remote log should fail")
+            _ = try GuestManager.readLocalConsoleLog(at: "/nonexistent/kinvm-web-1-console.log", guest: "web-1")
+            Issue.record("a missing log should fail")
         } catch {
-            if local {
-                #expect(error.code == .notFound)
-            } else {
-                #expect(error.code == .unsupported)
-                #expect(error.message.contains("is on the hypervisor host at /nonexistent/kinvm-web-1-console.log"))
-            }
+            #expect(error.code == .notFound)
+            #expect(error.message.contains("does not exist at /nonexistent/kinvm-web-1-console.log"))
         }
     }
 

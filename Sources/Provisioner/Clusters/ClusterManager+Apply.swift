@@ -14,6 +14,10 @@ public struct ClusterApplyResult: Sendable, Codable {
     public var failures: [NodeAddResult.Failure]
     public var resized: [NodeResizeResult]
     public var relabeled: [String]
+    /// Shut-off nodes started (and Ready).
+    public var started: [String]
+    /// Nodes kinvm had left cordoned, uncordoned.
+    public var uncordoned: [String]
     public var removed: [NodeRemoval]
     /// Per added node: seconds from its start to Ready.
     public var readySeconds: [String: Double]
@@ -53,7 +57,7 @@ extension ClusterManager {
         let plan = try await plan(spec, nodes: nodes)
         var result = ClusterApplyResult(
             cluster: spec.name, plan: plan.entries, notes: plan.notes, dryRun: dryRun, added: [], failures: [], resized: [],
-            relabeled: [], removed: [], readySeconds: [:], seconds: 0)
+            relabeled: [], started: [], uncordoned: [], removed: [], readySeconds: [:], seconds: 0)
         guard !dryRun, !plan.isEmpty else {
             result.seconds = NodeManager.seconds(start.duration(to: clock.now))
             return result
@@ -93,6 +97,16 @@ extension ClusterManager {
                             name, request, drain: options.drain, drainTimeout: options.drainTimeout, readyTimeout: options.readyTimeout,
                             allowRestart: true, progress: { progress(ClusterProgress(node: name, step: $0)) }))
                 }
+            case .start(let name):
+                progress(ClusterProgress(node: name, step: "starting the shut-off guest"))
+                _ = try await guests.start(name, wait: .agent, timeout: options.readyTimeout)
+                try await waitForNodeReady(
+                    name, nodes: nodes, deadline: WaitDeadline(options.readyTimeout), report: { progress(ClusterProgress(node: name, step: $0)) })
+                result.started.append(name)
+            case .uncordon(let name):
+                progress(ClusterProgress(node: name, step: "uncordoning (kinvm cordoned it and was interrupted)"))
+                try await nodes.drainer.cordon(name, false)
+                result.uncordoned.append(name)
             case .relabel(let name, let labels, let taints):
                 progress(ClusterProgress(node: name, step: "setting " + (labels.map(\.description) + taints.map(\.description)).joined(separator: ", ")))
                 try await relabel(name, labels: labels, taints: taints, nodes: nodes)

@@ -254,7 +254,7 @@ extension ClusterManager {
             guard !deadline.expired else {
                 let logs = await NodeManager.guestLogs(name, guests: guests, unit: nil)
                 throw ProvisionerError(
-                    .nodeNotReady, "control-plane node \(name) was not Ready within \(deadline.timeoutText); last seen: \(lastSeen)\n\(logs)")
+                    .nodeNotReady, "node \(name) was not Ready within \(deadline.timeoutText); last seen: \(lastSeen)\n\(logs)")
             }
             try await WaitDeadline.sleep(min(deadline.remaining, .seconds(2)))
         }

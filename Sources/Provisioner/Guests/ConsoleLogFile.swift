@@ -2,38 +2,50 @@ import DomainTemplates
 import Foundation
 
 extension GuestManager {
-    /// The console log of `spec` read from this machine's file system.
-    func readConsoleLog(of spec: DomainSpec, guest: String) throws(ProvisionerError) -> String {
-        try Self.readConsoleLog(at: spec.consoleLog, guest: guest, uri: connection.uri)
+    /// The most of a console log kinvm reads: its end.
+    static let consoleLogLimit: UInt64 = 16 << 20
+
+    /// The console log of `spec`: read from this machine's file system when the connection is
+    /// local and the file is visible here; otherwise (a remote host, or a libvirtd in another
+    /// mount namespace) through libvirt, as a volume of a storage pool on its directory
+    /// (``HostFiles``). At most the last 16 MiB.
+    func readConsoleLog(of spec: DomainSpec, guest: String) async throws(ProvisionerError) -> String {
+        guard let path = spec.consoleLog else {
+            throw ProvisionerError(.notFound, "guest '\(guest)' has no console log file (its serial console does not log to a file)")
+        }
+        if Self.isLocal(uri: connection.uri), FileManager.default.isReadableFile(atPath: path) {
+            return try Self.readLocalConsoleLog(at: path, guest: guest)
+        }
+        let bytes: [UInt8]?
+        do {
+            bytes = try await HostFiles(connection: connection).tail(of: path, limit: Self.consoleLogLimit)
+        } catch {
+            throw ProvisionerError(error.code, "cannot read the console log of guest '\(guest)': \(error.message)", underlying: error.underlying)
+        }
+        guard let bytes else {
+            throw ProvisionerError(
+                .notFound, "the console log of guest '\(guest)' does not exist at \(path) on \(connection.uri) (the guest may never have run)")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The console log at `path` (the spec's), for a guest on the daemon at `uri`.
-    static func readConsoleLog(at path: String?, guest: String, uri: String) throws(ProvisionerError) -> String {
-        guard let path else {
-            throw ProvisionerError(
-                .notFound, "guest '\(guest)' has no console log file (its serial console does not log to a file)")
-        }
-        guard isLocal(uri: uri) else {
-            throw ProvisionerError(
-                .unsupported,
-                "the console log of guest '\(guest)' is on the hypervisor host at \(path) (\(uri) is remote); "
-                    + "read it there")
-        }
+    /// The console log at `path` on this machine's file system.
+    static func readLocalConsoleLog(at path: String, guest: String) throws(ProvisionerError) -> String {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ProvisionerError(
                 .notFound, "the console log of guest '\(guest)' does not exist at \(path) (the guest may never have run)")
         }
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return String(decoding: data, as: UTF8.self)
+            return String(decoding: data.suffix(Int(consoleLogLimit)), as: UTF8.self)
         } catch {
             throw ProvisionerError(.fileUnreadable, "cannot read the console log of guest '\(guest)' at \(path): \(error)")
         }
     }
 
-    /// The last `count` lines of the console log, when it is readable here; nil otherwise.
-    func consoleTail(of spec: DomainSpec, guest: String, lines count: Int = 20) -> String? {
-        guard let text = try? readConsoleLog(of: spec, guest: guest) else { return nil }
+    /// The last `count` lines of the console log, when it can be read; nil otherwise.
+    func consoleTail(of spec: DomainSpec, guest: String, lines count: Int = 20) async -> String? {
+        guard let text = try? await readConsoleLog(of: spec, guest: guest) else { return nil }
         return Self.tail(text, lines: count)
     }
 

@@ -43,10 +43,11 @@ extension GuestManager {
         return try await GuestAgent(found.domain).exec(path, arguments, input: input, timeout: timeout)
     }
 
-    /// The serial console log: read here when the connection is local; `.unsupported` (naming the
-    /// path on the hypervisor host) when it is remote; `.notFound` when there is no such file.
+    /// The serial console log (its last 16 MiB): read here when the connection is local and the
+    /// file is visible, otherwise through a libvirt storage pool on its directory (a remote host,
+    /// or a libvirtd in another mount namespace); `.notFound` when there is no such file.
     public func consoleLog(_ name: String) async throws(ProvisionerError) -> String {
         let found = try await find(name, requireOwned: false, action: "read the console of")
-        return try readConsoleLog(of: found.spec, guest: name)
+        return try await readConsoleLog(of: found.spec, guest: name)
     }
 }

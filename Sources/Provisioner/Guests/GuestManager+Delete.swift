@@ -7,8 +7,8 @@ extension GuestManager {
     ///
     /// Refused (`.notOwned`) for a domain without kinvm's metadata unless `force`. The volumes in
     /// the metadata are deleted (ones already gone are fine); every other volume or file the
-    /// domain used is kept and reported. The console log file is deleted when the connection is
-    /// local (the URI has no host), else reported.
+    /// domain used is kept and reported. The console log file is deleted too (through libvirt when it
+    /// is not visible here); when that fails on a remote host, its path is reported.
     public func delete(_ name: String, force: Bool = false) async throws(ProvisionerError) -> GuestDeletion {
         let found = try await find(name, requireOwned: !force, action: "delete")
         let domain = found.domain
@@ -38,7 +38,7 @@ extension GuestManager {
             if try await deleteVolume(ref, of: name) { deleted.append(ref.description) }
         }
         let kept = await keptVolumes(disks, managed: Set(managed))
-        let (consoleLog, consoleLogDeleted) = removeConsoleLog(found.spec.consoleLog, of: name)
+        let (consoleLog, consoleLogDeleted) = await removeConsoleLog(found.spec.consoleLog, of: name)
         return GuestDeletion(
             name: name, uuid: domain.uuid, wasRunning: wasRunning, deletedVolumes: deleted, keptVolumes: kept,
             consoleLog: consoleLog, consoleLogDeleted: consoleLogDeleted)
@@ -81,18 +81,29 @@ extension GuestManager {
         return kept
     }
 
-    /// Deletes the console log when the connection is local and the file exists.
+    /// Deletes the console log: from this machine's file system when the connection is local and
+    /// the file is there; otherwise through libvirt (``HostFiles``: a remote host, or a libvirtd in
+    /// another mount namespace).
     /// - Returns: the path to report (nil when there is none), and whether it was deleted.
-    private func removeConsoleLog(_ path: String?, of guest: String) -> (String?, Bool) {
+    private func removeConsoleLog(_ path: String?, of guest: String) async -> (String?, Bool) {
         guard let path else { return (nil, false) }
-        guard Self.isLocal(uri: connection.uri) else { return (path, false) }
-        guard FileManager.default.fileExists(atPath: path) else { return (nil, false) }
-        do {
-            try FileManager.default.removeItem(atPath: path)
+        let local = Self.isLocal(uri: connection.uri)
+        if local, FileManager.default.fileExists(atPath: path) {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                return (path, false)
+            }
             logger.info("deleted console log", metadata: ["guest": "\(guest)", "path": "\(path)"])
             return (path, true)
+        }
+        do {
+            guard try await HostFiles(connection: connection).remove(path) else { return (nil, false) }
+            logger.info("deleted console log through libvirt", metadata: ["guest": "\(guest)", "path": "\(path)"])
+            return (path, true)
         } catch {
-            return (path, false)
+            logger.info("console log not deleted", metadata: ["guest": "\(guest)", "path": "\(path)", "error": "\(error)"])
+            return (local ? nil : path, false)
         }
     }
 

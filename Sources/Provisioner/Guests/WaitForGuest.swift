@@ -38,7 +38,7 @@ extension GuestManager {
         var message =
             "guest '\(context.domain.name)' is \(state.explained) while waiting for \(context.condition.rawValue) "
             + "(after \(WaitDeadline.text(context.deadline.elapsed)))"
-        if let spec = try? await readSpec(of: context.domain), let tail = consoleTail(of: spec, guest: context.domain.name),
+        if let spec = try? await readSpec(of: context.domain), let tail = await consoleTail(of: spec, guest: context.domain.name),
             !tail.isEmpty
         {
             message += "; last console lines:\n\(tail)"

@@ -18,6 +18,29 @@ enum StorageXML {
         return document.serialized()
     }
 
+    /// A `dir` storage pool on `path`: `<pool type='dir'><name/><target><path/></target></pool>`.
+    static func directoryPool(name: String, path: String) throws(ProvisionerError) -> String {
+        let document = XMLDocument(rootName: "pool")
+        do {
+            try document.root.setAttribute("type", "dir")
+            try document.root.appendChild("name", text: name)
+            try document.root.appendChild("target").appendChild("path", text: path)
+        } catch {
+            throw ProvisionerError(.invalidArgument, "the directory '\(path)' cannot be written as a pool's XML: \(error.message)")
+        }
+        return document.serialized()
+    }
+
+    /// The target directory in a pool's XML (empty for pools without one).
+    static func poolTargetPath(_ xml: String, pool: String) throws(ProvisionerError) -> String {
+        let document = try parse(xml, "pool '\(pool)'")
+        do {
+            return try document.evaluateString("/pool/target/path")
+        } catch {
+            throw ProvisionerError(.xml, "cannot read the target of pool '\(pool)': \(error)")
+        }
+    }
+
     /// What the image store reads from a volume's XML.
     struct VolumeFacts: Sendable, Hashable {
         var path: String

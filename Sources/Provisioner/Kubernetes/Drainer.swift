@@ -21,9 +21,16 @@ struct Drainer: Sendable {
     var retryInterval: Duration = .seconds(5)
     var pollInterval: Duration = .seconds(1)
 
-    func cordon(_ node: String, _ on: Bool = true) async throws(ProvisionerError) {
+    /// Cordons (or uncordons) `node`. With a `reason`, the annotation ``NodeManager/Annotation/cordoned``
+    /// records that kinvm cordoned it and why, so that `cluster apply` can uncordon a node a killed
+    /// kinvm left cordoned, and never one a person cordoned; uncordoning removes it.
+    func cordon(_ node: String, _ on: Bool = true, reason: String? = nil) async throws(ProvisionerError) {
+        var patch: [String: JSONValue] = ["spec": .object(["unschedulable": on ? .bool(true) : .null])]
+        if !on || reason != nil {
+            patch["metadata"] = .object(["annotations": .object([NodeManager.Annotation.cordoned: on ? .string(reason ?? "") : .null])])
+        }
         do {
-            _ = try await client.patchNode(node, mergePatch: .object(["spec": .object(["unschedulable": on ? .bool(true) : .null])]))
+            _ = try await client.patchNode(node, mergePatch: .object(patch))
         } catch {
             throw .kube("cannot \(on ? "cordon" : "uncordon") node \(node)", error)
         }

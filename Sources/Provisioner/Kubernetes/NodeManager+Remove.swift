@@ -38,7 +38,7 @@ extension NodeManager {
         var nodeDeleted = false
         if try await nodeIfPresent(name) != nil {
             progress("cordoning \(name)")
-            try await drainer.cordon(name)
+            try await drainer.cordon(name, reason: "remove")
             progress("draining \(name)")
             drain = try await drainer.drain(name, options: options, timeout: drainTimeout, progress: progress)
             KillPoint.nodeDrained.reach(name)

@@ -17,7 +17,7 @@ extension NodeManager {
         let clock = ContinuousClock()
         let start = clock.now
         let found = try await kinvmNode(name, action: "resize")
-        guard try await nodeIfPresent(name) != nil else {
+        guard let current = try await nodeIfPresent(name) else {
             throw ProvisionerError(
                 .notFound, "guest \(name) has no Node object in \(access.server); it is not a node of this cluster (nothing changed)")
         }
@@ -45,16 +45,22 @@ extension NodeManager {
             throw ProvisionerError(
                 .unsupported, (preview.refusal ?? "a live resize is not possible") + "; without --no-restart kinvm would drain and restart the node")
         }
+        // A node someone else cordoned stays cordoned afterwards; kinvm's own cordon is marked.
+        let cordonedBefore = current.isUnschedulable
         progress("\(preview.refusal ?? "a live resize is not possible"): cordoning, draining and restarting \(name)")
-        try await drainer.cordon(name)
+        if !cordonedBefore { try await drainer.cordon(name, reason: "resize") }
         let drain = try await drainer.drain(name, options: options, timeout: drainTimeout, progress: progress)
         var restart = request
         restart.mode = .restart
         let restartedAt = Date()
         let outcome = try await guests.resize(name, restart) { progress($0.step) }
         let node = try await waitForCapacity(name, outcome: outcome, since: restartedAt, timeout: readyTimeout, progress: progress)
-        try await drainer.cordon(name, false)
-        progress("uncordoned \(name)")
+        if !cordonedBefore {
+            try await drainer.cordon(name, false)
+            progress("uncordoned \(name)")
+        } else {
+            progress("\(name) was cordoned before the resize and stays cordoned")
+        }
         return NodeResizeResult(
             name: name, method: "restart", resize: outcome, drain: drain, capacity: Self.capacity(of: node),
             seconds: Self.seconds(start.duration(to: clock.now)))

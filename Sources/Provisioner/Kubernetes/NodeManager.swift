@@ -31,6 +31,9 @@ public struct NodeManager: Sendable {
         public static let domain = "kinvm.dev/domain"
         public static let domainUUID = "kinvm.dev/domain-uuid"
         public static let host = "kinvm.dev/host"
+        /// On a Node kinvm cordoned (for a resize by restart, or a removal): why. Only such a
+        /// node is uncordoned by `cluster apply` when an interrupted kinvm left it cordoned.
+        public static let cordoned = "kinvm.dev/cordoned"
     }
 
     /// The label naming the node pool.

@@ -54,8 +54,10 @@ struct ClusterApply: AsyncParsableCommand {
                 print(render(result))
             } else {
                 print(
-                    "applied: \(result.added.count) added, \(result.resized.count) resized, \(result.relabeled.count) relabeled, "
-                        + "\(result.removed.count) removed" + String(format: " (%.0fs)", result.seconds))
+                    "applied: \(result.added.count) added, \(result.resized.count) resized, "
+                        + (result.started.isEmpty ? "" : "\(result.started.count) started, ")
+                        + (result.uncordoned.isEmpty ? "" : "\(result.uncordoned.count) uncordoned, ")
+                        + "\(result.relabeled.count) relabeled, \(result.removed.count) removed" + String(format: " (%.0fs)", result.seconds))
             }
         }
     }

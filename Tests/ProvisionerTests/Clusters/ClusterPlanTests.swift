@@ -1,4 +1,6 @@
 import DomainTemplates
+import Foundation
+import KubeClient
 import Testing
 
 @testable import Provisioner
@@ -60,7 +62,7 @@ struct ClusterPlanTests {
         #expect(plan.actions == [.remove(name: "lab-gpu-2", group: "gpu"), .remove(name: "lab-gpu-1", group: "gpu")])
     }
 
-    @Test("resize: live within the ceilings, by restart otherwise; TCG adds vCPUs by restart; shut off: offline", arguments: [
+    @Test("resize: live within the ceilings, by restart otherwise; TCG adds vCPUs by restart; shut off: offline, then started", arguments: [
         // (have vcpus, have memory MiB, want vcpus, want memory MiB, tcg, running, method)
         (1, 1024, 2, 2048, false, true, ClusterPlan.ResizeMethod.live),
         (1, 1024, 1, 3072, true, true, .live),
@@ -80,7 +82,8 @@ struct ClusterPlanTests {
         target.memory = .mebibytes(wantMiB)
         target.maxVCPUs = max(4, want)
         target.maxMemory = max(.gibibytes(4), .mebibytes(wantMiB))
-        #expect(plan.actions == [.resize(name: "lab-workers-1", from: haveSizes, to: target, method: method)])
+        let start: [ClusterPlan.Action] = running ? [] : [.start(name: "lab-workers-1")]
+        #expect(plan.actions == [.resize(name: "lab-workers-1", from: haveSizes, to: target, method: method)] + start)
     }
 
     @Test("the control plane is resized like a node but never added, replaced or removed")
@@ -107,6 +110,40 @@ struct ClusterPlanTests {
             desired: [one, two], observed: [Self.observed(one, node: nil), Self.observed(two, node: .init(ready: false))])
         #expect(plan.actions == [.replace(one, reason: "its guest exists but never joined the cluster")])
         #expect(plan.notes == ["lab-workers-2 is NotReady; it is left as it is"])
+    }
+
+    @Test("a shut-off node is started after its config change; a node kinvm left cordoned is uncordoned, one a person cordoned is not")
+    func startAndUncordon() throws {
+        let one = Self.desired("workers", 1)
+        var bigger = Self.desired("workers", 2)
+        bigger.sizes.memory = .gibibytes(2)
+        let three = Self.desired("workers", 3)
+        let plan = try ClusterPlan.make(
+            desired: [one, bigger, three],
+            observed: [
+                Self.observed(one, running: false, node: .init(ready: false, cordonedByKinvm: true)),
+                Self.observed(Self.desired("workers", 2), running: false, node: .init(ready: false)),
+                Self.observed(three, node: .init(ready: true)),
+            ])
+        #expect(
+            plan.actions == [
+                .resize(name: "lab-workers-2", from: Self.small, to: bigger.sizes, method: .offline),
+                .start(name: "lab-workers-1"), .start(name: "lab-workers-2"), .uncordon(name: "lab-workers-1"),
+            ])
+        #expect(plan.notes.isEmpty, "a shut-off node's NotReady is not a note: it is started")
+        #expect(plan.summary == "Plan: 1 to resize, 2 to start, 1 to uncordon.")
+        let rendered = plan.rendered()
+        #expect(rendered.contains("~ lab-workers-1  start: the guest is shut off: start it and wait until the Node is Ready"))
+        #expect(rendered.contains("~ lab-workers-1  uncordon: kinvm cordoned it and was interrupted before uncordoning"))
+        // The observation: only kinvm's annotation on a cordoned Node counts.
+        func node(unschedulable: Bool, annotated: Bool) throws -> Node {
+            let annotations = annotated ? #", "annotations": {"kinvm.dev/cordoned": "resize"}"# : ""
+            let json = #"{"metadata": {"name": "n"\#(annotations)}, "spec": {"unschedulable": \#(unschedulable)}}"#
+            return try JSONDecoder().decode(Node.self, from: Data(json.utf8))
+        }
+        #expect(ClusterObservation.object(try node(unschedulable: true, annotated: true)).cordonedByKinvm)
+        #expect(!ClusterObservation.object(try node(unschedulable: true, annotated: false)).cordonedByKinvm)
+        #expect(!ClusterObservation.object(try node(unschedulable: false, annotated: true)).cordonedByKinvm)
     }
 
     @Test("missing or changed labels and taints are set; labels the node has beyond the spec stay")

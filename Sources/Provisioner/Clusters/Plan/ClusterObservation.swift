@@ -28,6 +28,8 @@ public enum ClusterObservation {
         let taints = (node.spec?.taints ?? []).compactMap { taint in
             NodeTaint.Effect(rawValue: taint.effect).flatMap { try? NodeTaint(key: taint.key, value: taint.value ?? "", effect: $0) }
         }
-        return ObservedNode.NodeObject(ready: node.isReady, labels: node.metadata.labels ?? [:], taints: taints)
+        return ObservedNode.NodeObject(
+            ready: node.isReady, labels: node.metadata.labels ?? [:], taints: taints,
+            cordonedByKinvm: node.isUnschedulable && node.metadata.annotations?[NodeManager.Annotation.cordoned] != nil)
     }
 }

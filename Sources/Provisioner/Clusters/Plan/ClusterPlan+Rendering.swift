@@ -3,7 +3,7 @@ import Foundation
 extension ClusterPlan {
     /// One action as `cluster apply` shows it and `-o json` prints it.
     public struct Entry: Sendable, Hashable, Codable {
-        /// `add`, `replace`, `resize`, `relabel` or `remove`.
+        /// `add`, `replace`, `resize`, `start`, `uncordon`, `relabel` or `remove`.
         public var op: String
         public var node: String
         /// What changes, in words.
@@ -19,6 +19,10 @@ extension ClusterPlan {
                 Entry(op: "replace", node: node.name, detail: "\(node.group): \(reason); made again with \(node.sizes)")
             case .resize(_, let from, let to, let method):
                 Entry(op: "resize", node: action.nodeName, detail: "\(Self.sizeChange(from, to)) (\(Self.describe(method)))")
+            case .start:
+                Entry(op: "start", node: action.nodeName, detail: "the guest is shut off: start it and wait until the Node is Ready")
+            case .uncordon:
+                Entry(op: "uncordon", node: action.nodeName, detail: "kinvm cordoned it and was interrupted before uncordoning")
             case .relabel(_, let labels, let taints):
                 Entry(
                     op: "relabel", node: action.nodeName,
@@ -37,7 +41,7 @@ extension ClusterPlan {
 
     /// A plan's entries and notes like a diff (also for a plan carried in a result).
     public static func rendered(entries: [Entry], notes: [String]) -> String {
-        let symbols = ["add": "+", "replace": "±", "resize": "~", "relabel": "~", "remove": "-"]
+        let symbols = ["add": "+", "replace": "±", "resize": "~", "start": "~", "uncordon": "~", "relabel": "~", "remove": "-"]
         let width = entries.map(\.node.count).max() ?? 0
         var lines = entries.map { entry in
             "\(symbols[entry.op] ?? "?") \(entry.node.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.op): \(entry.detail)"
@@ -49,7 +53,7 @@ extension ClusterPlan {
 
     static func summary(of entries: [Entry]) -> String {
         guard !entries.isEmpty else { return "No changes: the cluster matches the spec." }
-        let counts = ["add", "replace", "resize", "relabel", "remove"].compactMap { op -> String? in
+        let counts = ["add", "replace", "resize", "start", "uncordon", "relabel", "remove"].compactMap { op -> String? in
             let count = entries.filter { $0.op == op }.count
             return count == 0 ? nil : "\(count) to \(op)"
         }
@@ -67,7 +71,7 @@ extension ClusterPlan {
         switch method {
         case .live: "live"
         case .restart: "by a restart: cordon, drain, stop, start, uncordon"
-        case .offline: "the guest is shut off: applies when it starts"
+        case .offline: "the guest is shut off: its config is changed, then it starts"
         }
     }
 }

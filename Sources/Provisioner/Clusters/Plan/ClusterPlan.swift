@@ -2,7 +2,8 @@ import DomainTemplates
 
 /// What `cluster apply` changes, computed from the spec's nodes and what libvirt and the API hold
 /// (no I/O): add nodes, replace nodes whose guest never joined, resize (live or by restart),
-/// set missing labels and taints, remove nodes (drained first). Nothing else is changed; other
+/// start nodes whose guest is shut off, uncordon nodes an interrupted kinvm left cordoned, set
+/// missing labels and taints, remove nodes (drained first). Nothing else is changed; other
 /// differences are reported as notes.
 ///
 /// The control plane is never added, replaced or removed here (`cluster create` makes it); it is
@@ -23,6 +24,10 @@ public struct ClusterPlan: Sendable, Hashable {
         /// an interrupted create).
         case replace(DesiredNode, reason: String)
         case resize(name: String, from: NodeSizes, to: NodeSizes, method: ResizeMethod)
+        /// Start the shut-off guest and wait until its Node is Ready (after any config change).
+        case start(name: String)
+        /// Uncordon a Node kinvm cordoned (``ObservedNode/NodeObject/cordonedByKinvm``) and left so.
+        case uncordon(name: String)
         /// Labels and taints the spec asks for that the Node lacks (added or changed, never removed).
         case relabel(name: String, labels: [NodeLabel], taints: [NodeTaint])
         /// Drain, delete the Node, delete the guest.
@@ -31,13 +36,13 @@ public struct ClusterPlan: Sendable, Hashable {
         public var nodeName: String {
             switch self {
             case .add(let node), .replace(let node, _): node.name
-            case .resize(let name, _, _, _), .relabel(let name, _, _), .remove(let name, _): name
+            case .resize(let name, _, _, _), .start(let name), .uncordon(let name), .relabel(let name, _, _), .remove(let name, _): name
             }
         }
     }
 
-    /// In the order they are carried out: adds and replacements, resizes, relabels, removals
-    /// (highest ordinal first).
+    /// In the order they are carried out: adds and replacements, resizes, starts, uncordons,
+    /// relabels, removals (highest ordinal first).
     public var actions: [Action]
     /// Differences the plan does not act on, and why.
     public var notes: [String]
@@ -56,6 +61,8 @@ public struct ClusterPlan: Sendable, Hashable {
         var adds: [Action] = []
         var resizes: [Action] = []
         var relabels: [Action] = []
+        var starts: [Action] = []
+        var uncordons: [Action] = []
         var notes: [String] = []
 
         for node in desired {
@@ -73,7 +80,12 @@ public struct ClusterPlan: Sendable, Hashable {
                 adds.append(.replace(node, reason: "its guest exists but never joined the cluster"))
                 continue
             }
-            if !object.ready { notes.append("\(node.name) is NotReady; it is left as it is") }
+            if !seen.running {
+                starts.append(.start(name: node.name))
+            } else if !object.ready {
+                notes.append("\(node.name) is NotReady; it is left as it is")
+            }
+            if object.cordonedByKinvm { uncordons.append(.uncordon(name: node.name)) }
             if let resize = resize(node, seen, notes: &notes) { resizes.append(resize) }
             let labels = node.labels.filter { object.labels[$0.key] != $0.value }
             let taints = node.taints.filter { !object.taints.contains($0) }
@@ -89,7 +101,7 @@ public struct ClusterPlan: Sendable, Hashable {
         }
         let removes = removals.sorted { (ordinal($0.name), $0.name) > (ordinal($1.name), $1.name) }
             .map { Action.remove(name: $0.name, group: $0.group) }
-        return ClusterPlan(actions: adds + resizes + relabels + removes, notes: notes)
+        return ClusterPlan(actions: adds + resizes + starts + uncordons + relabels + removes, notes: notes)
     }
 
     /// The resize `node` needs, if any, and how it can be done.

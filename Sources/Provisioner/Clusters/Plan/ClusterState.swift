@@ -72,11 +72,15 @@ public struct ObservedNode: Sendable, Hashable {
         public var ready: Bool
         public var labels: [String: String]
         public var taints: [NodeTaint]
+        /// Cordoned by kinvm (``NodeManager/Annotation/cordoned``), e.g. by a resize that was
+        /// interrupted; a Node someone else cordoned is not.
+        public var cordonedByKinvm: Bool
 
-        public init(ready: Bool, labels: [String: String] = [:], taints: [NodeTaint] = []) {
+        public init(ready: Bool, labels: [String: String] = [:], taints: [NodeTaint] = [], cordonedByKinvm: Bool = false) {
             self.ready = ready
             self.labels = labels
             self.taints = taints
+            self.cordonedByKinvm = cordonedByKinvm
         }
     }
 
