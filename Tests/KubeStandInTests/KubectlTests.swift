@@ -44,6 +44,61 @@ import Testing
         }
     }
 
+    @Test func getNodesPrintsTheServersColumns() async throws {
+        try await StandInFixture.with { standIn in
+            let nodes = """
+                apiVersion: v1
+                kind: Node
+                metadata: {name: w1, labels: {node-role.kubernetes.io/control-plane: ""}}
+                ---
+                apiVersion: v1
+                kind: Node
+                metadata: {name: w2}
+                """
+            #expect(try await standIn.kubectl(["create", "-f", "-", "--validate=false"], stdin: nodes).status == 0)
+            let status = """
+                {"status": {"conditions": [{"type": "Ready", "status": "True"}],
+                 "addresses": [{"type": "InternalIP", "address": "192.168.231.11"}],
+                 "nodeInfo": {"kubeletVersion": "v1.32.0", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                   "kernelVersion": "6.1.0-56-cloud-amd64", "containerRuntimeVersion": "containerd://1.7.24"}}}
+                """
+            let patched = try await standIn.kubectl(["patch", "node", "w1", "--subresource=status", "--type=merge", "-p", status])
+            #expect(patched.status == 0, "\(patched.stderr)")
+            #expect(try await standIn.kubectl(["cordon", "w2"]).status == 0)
+
+            let plain = try await standIn.kubectl(["get", "nodes"])
+            #expect(plain.status == 0, "\(plain.stderr)")
+            let rows = plain.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.first == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], "\(plain.stdout)")
+            #expect(rows.count == 3)
+            if rows.count == 3 {
+                #expect(Array(rows[1].prefix(3)) == ["w1", "Ready", "control-plane"] && rows[1].last == "v1.32.0", "\(plain.stdout)")
+                #expect(Array(rows[2].prefix(3)) == ["w2", "Unknown,SchedulingDisabled", "<none>"], "\(plain.stdout)")
+                #expect(rows[1][3].hasSuffix("s"), "age \(rows[1][3])")
+            }
+            let wide = try await standIn.kubectl(["get", "nodes", "-o", "wide"])
+            #expect(wide.status == 0, "\(wide.stderr)")
+            let header = wide.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+            #expect(header == ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION",
+                               "CONTAINER-RUNTIME"], "\(wide.stdout)")
+            for cell in ["192.168.231.11", "Debian GNU/Linux 12 (bookworm)", "6.1.0-56-cloud-amd64", "containerd://1.7.24"] {
+                #expect(wide.stdout.contains(cell), "\(wide.stdout)")
+            }
+            let single = try await standIn.kubectl(["get", "node", "w1", "--no-headers"])
+            #expect(single.stdout.hasPrefix("w1") && single.stdout.contains(" Ready "), "\(single.stdout)")
+            // Labels come from the rows' metadata.
+            #expect(try await standIn.kubectl(["get", "nodes", "--show-labels"]).stdout.contains("node-role.kubernetes.io/control-plane="))
+        }
+    }
+
+    @Test(arguments: [(45, "45s"), (303, "5m3s"), (300, "5m"), (2820, "47m"), (19200, "5h20m"), (36000, "10h"), (273600, "3d4h"),
+                      (1036800, "12d"), (65664000, "2y30d")])
+    func nodeAges(seconds: Int, text: String) {
+        let now = Date(timeIntervalSince1970: 2_000_000_000)
+        let created = ISO8601DateFormatter().string(from: now.addingTimeInterval(-Double(seconds)))
+        #expect(NodeTable.age(created, now: now) == text)
+    }
+
     static let workload = """
         apiVersion: apps/v1
         kind: DaemonSet

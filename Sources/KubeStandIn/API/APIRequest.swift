@@ -4,6 +4,8 @@ struct APIRequest: Sendable {
     var path: String
     var query: Query
     var contentType: String = "application/json"
+    /// The Accept header (`application/json;as=Table;…` asks for a Table).
+    var accept: String? = nil
     var authorization: String? = nil
     var body: [UInt8] = []
     /// The subject of the verified TLS client certificate, if one was presented.

@@ -77,6 +77,12 @@ final class APIServerCore: Sendable {
 
     private func dispatch(_ request: APIRequest, resource: ResourceRequest, verb: String, user: StandInUser) throws(APIError) -> APIResponse {
         switch (verb, resource.subresource) {
+        case ("list", nil) where resource.type == .nodes && NodeTable.wanted(accept: request.accept):
+            let (labels, fields) = try selectors(request.query)
+            let (items, version) = store.list(.nodes, namespace: nil, labels: labels, fields: fields)
+            return .json(200, NodeTable.table(items, resourceVersion: version))
+        case ("get", nil) where resource.type == .nodes && NodeTable.wanted(accept: request.accept):
+            return .json(200, NodeTable.table([try get(resource)], resourceVersion: store.list(.nodes, namespace: nil, labels: .everything, fields: nil).1))
         case ("list", _): return try list(resource, query: request.query)
         case ("watch", _): return .watch(try watchRequest(resource, query: request.query))
         case ("get", _): return .json(200, try get(resource))

@@ -37,7 +37,7 @@ extension APIServerCore {
             timeoutSeconds: query["timeoutSeconds"].flatMap { Int($0) })
     }
 
-    private func selectors(_ query: Query) throws(APIError) -> (LabelSelector, FieldSelector?) {
+    func selectors(_ query: Query) throws(APIError) -> (LabelSelector, FieldSelector?) {
         var labels = LabelSelector.everything
         if let text = query["labelSelector"] {
             guard let parsed = LabelSelector(parsing: text) else { throw APIError.badRequest("unable to parse requirement: invalid label selector \"\(text)\"") }

@@ -56,6 +56,7 @@ final class APIChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         var request = APIRequest(method: head.method.rawValue, target: head.uri)
         request.contentType = head.headers.first(name: "content-type") ?? "application/json"
         request.authorization = head.headers.first(name: "authorization")
+        request.accept = head.headers.first(name: "accept")
         request.body = body.map { Array($0.readableBytesView) } ?? []
         request.certificate = peerIdentity(context: context)
         let response = core.handle(request)

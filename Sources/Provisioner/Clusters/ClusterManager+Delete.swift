@@ -58,16 +58,21 @@ extension ClusterManager {
     func deleteGuests(_ names: [String], parallelism: Int, progress: @escaping @Sendable (ClusterProgress) -> Void)
         async throws(ProvisionerError) -> [GuestDeletion]
     {
-        let outcomes = await withTaskGroup(of: (String, Result<GuestDeletion, ProvisionerError>).self) { group in
+        // Each child returns its outcome as two optionals rather than a Result built in a typed
+        // `do throws(…)`: with that, Swift 6.3's optimizer (-c release) lost the successes here
+        // (every deletion came back empty while the guests were deleted).
+        let outcomes = await withTaskGroup(of: GuestDeletionOutcome.self) { group in
             var pending = names[...]
-            var outcomes: [(String, Result<GuestDeletion, ProvisionerError>)] = []
+            var outcomes: [GuestDeletionOutcome] = []
             func launch(_ name: String) {
                 group.addTask {
                     progress(ClusterProgress(node: name, step: "deleting the guest and its volumes"))
-                    do throws(ProvisionerError) {
-                        return (name, .success(try await guests.delete(name)))
+                    do {
+                        return GuestDeletionOutcome(name: name, deletion: try await guests.delete(name), error: nil)
+                    } catch let error as ProvisionerError {
+                        return GuestDeletionOutcome(name: name, deletion: nil, error: error)
                     } catch {
-                        return (name, .failure(error))
+                        return GuestDeletionOutcome(name: name, deletion: nil, error: ProvisionerError(.libvirt, "\(error)"))
                     }
                 }
             }
@@ -80,11 +85,11 @@ extension ClusterManager {
         }
         var deleted: [GuestDeletion] = []
         var failures: [String] = []
-        for (name, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
-            switch outcome {
-            case .success(let deletion): deleted.append(deletion)
-            case .failure(let error) where error.code == .notFound: continue
-            case .failure(let error): failures.append("\(name): \(error.message)")
+        for outcome in outcomes.sorted(by: { $0.name < $1.name }) {
+            if let deletion = outcome.deletion {
+                deleted.append(deletion)
+            } else if let error = outcome.error, error.code != .notFound {
+                failures.append("\(outcome.name): \(error.message)")
             }
         }
         guard failures.isEmpty else {
@@ -147,4 +152,11 @@ extension ClusterManager {
             return ClusterExpiry(cluster: cluster, created: record.created, ttlSeconds: record.ttl, expired: formatter.string(from: expiry))
         }.sorted { $0.cluster < $1.cluster }
     }
+}
+
+/// What deleting one guest came to (see ``ClusterManager/deleteGuests(_:parallelism:progress:)``).
+struct GuestDeletionOutcome: Sendable {
+    var name: String
+    var deletion: GuestDeletion?
+    var error: ProvisionerError?
 }

@@ -38,6 +38,9 @@ struct HostFiles: Sendable {
         guard path.hasPrefix("/"), !directory.isEmpty, !file.isEmpty else {
             throw ProvisionerError(.invalidArgument, "'\(path)' is not an absolute file path")
         }
+        // Two transient pools on one directory conflict: one operation at a time in this process.
+        await HostFilesLock.shared.acquire()
+        defer { Task { await HostFilesLock.shared.release() } }
         let (pool, transient) = try await pool(for: directory)
         do {
             let result = try await body(try await pool.volumeIfPresent(named: file))
@@ -54,17 +57,42 @@ struct HostFiles: Sendable {
     private func pool(for directory: String) async throws(ProvisionerError) -> (StoragePool, Bool) {
         let name = "kinvm-read-" + UUID().uuidString.lowercased().prefix(8)
         let xml = try StorageXML.directoryPool(name: name, path: directory)
-        do throws(LibvirtError) {
-            for pool in try await connection.allStoragePools([.active]) {
-                guard let existing = try? await pool.xml(), (try? StorageXML.poolTargetPath(existing, pool: pool.name)) == directory else {
-                    continue
+        // Another kinvm may hold a transient pool on the directory for a moment: then libvirt
+        // refuses ours, and the next round finds theirs or makes ours.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(LibvirtError) {
+                for pool in try await connection.allStoragePools([.active]) {
+                    guard let existing = try? await pool.xml(), (try? StorageXML.poolTargetPath(existing, pool: pool.name)) == directory
+                    else { continue }
+                    try await pool.refresh()
+                    return (pool, false)
                 }
-                try await pool.refresh()
-                return (pool, false)
+                return (try await connection.createTransientStoragePool(xml: xml), true)
+            } catch {
+                guard attempt < 5 else { throw .libvirt("cannot open \(directory) on \(connection.uri) as a storage pool", error) }
             }
-            return (try await connection.createTransientStoragePool(xml: xml), true)
-        } catch {
-            throw .libvirt("cannot open \(directory) on \(connection.uri) as a storage pool", error)
+            try? await Task.sleep(for: .milliseconds(200 * attempt))
         }
+    }
+}
+
+/// Serializes ``HostFiles`` operations in this process (FIFO).
+actor HostFilesLock {
+    static let shared = HostFilesLock()
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
     }
 }
