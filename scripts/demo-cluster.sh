@@ -46,7 +46,16 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
-step() { printf '\n\033[1m$ kinvm %s\033[0m\n' "$*"; in_ns "$kinvm" "$@" -c "$uri"; }
+# The command line goes to stderr, so `step … >FILE` keeps only kinvm's output.
+step() { printf '\n\033[1m$ kinvm %s\033[0m\n' "$*" >&2; in_ns "$kinvm" "$@" -c "$uri"; }
+kubectl_step() {
+    printf '\n\033[1m$ kubectl %s\033[0m\n' "$*" >&2
+    if command -v kubectl >/dev/null; then
+        in_ns kubectl --kubeconfig "$work/kubeconfig" "$@"
+    else
+        log "kubectl is not installed: skipped (kinvm cluster get shows the Nodes too)"
+    fi
+}
 
 mkdir -p "$work/pool"
 virsh -q -c "$uri" pool-define-as "$pool" dir --target "$work/pool" >/dev/null
@@ -77,13 +86,13 @@ cat "$work/cluster.yaml"
 step cluster create -f "$work/cluster.yaml" --wait 20m
 step cluster list -o wide
 step cluster kubeconfig "$name" >"$work/kubeconfig"
-printf '\n\033[1m$ kubectl get nodes -o wide\033[0m\n'
-in_ns kubectl --kubeconfig "$work/kubeconfig" get nodes -o wide
+kubectl_step get nodes -o wide
 spec 1GiB >"$work/cluster.yaml"
 step cluster apply -f "$work/cluster.yaml"
-printf '\n\033[1m$ kubectl get nodes -o custom-columns=NAME:.metadata.name,CPU:.status.capacity.cpu,MEMORY:.status.capacity.memory\033[0m\n'
-in_ns kubectl --kubeconfig "$work/kubeconfig" get nodes -o custom-columns=NAME:.metadata.name,CPU:.status.capacity.cpu,MEMORY:.status.capacity.memory
+kubectl_step get nodes -o custom-columns=NAME:.metadata.name,CPU:.status.capacity.cpu,MEMORY:.status.capacity.memory
 step cluster get "$name" -o wide
+step cluster logs "$name" --dir "$work/logs"
+(cd "$work/logs" && find . -type f -printf '%P  %s bytes\n' | sort)
 step cluster delete "$name"
 step cluster list
 log "cluster demo done: guests, volumes, network and reservations of cluster $name are gone"

@@ -2,7 +2,10 @@
 # Quick start: prepare the host, start the system libvirtd (with a `default` storage pool),
 # build the doctor's probe guest and the Debian guest image, build kinvm (release), run
 # `kinvm doctor` against this machine, then a Debian guest's whole life (scripts/demo-vm.sh:
-# create with cloud-init, ip, exec, resize, stop/start, delete with nothing left).
+# create with cloud-init, ip, exec, resize, stop/start, delete with nothing left), then a whole
+# Kubernetes cluster from one spec file, offline (scripts/demo-cluster.sh: 1 control plane +
+# 2 workers on the stand-in control plane, kubectl get nodes, live resize, delete), in a
+# network namespace of its own.
 #
 # Usage: scripts/run.sh [--no-demo] [KINVM_DOCTOR_ARGS...]
 set -euo pipefail
@@ -12,7 +15,7 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 demo=1
 if [ "${1:-}" = --no-demo ]; then demo=0; shift; fi
 
@@ -42,4 +45,9 @@ log "running: $bin doctor $*"
 if [ "$demo" = 1 ]; then
     log "guest lifecycle demo (scripts/demo-vm.sh)"
     "$here/demo-vm.sh" "$bin"
+    # The node image carries the stand-in API server, statically linked (cached by its sources).
+    standin=$("$here/build-standin-server.sh" --release)
+    "$here/build-node-image.sh" --standin-server "$standin"
+    log "cluster demo (scripts/demo-cluster.sh)"
+    "$here/demo-cluster.sh" "$bin"
 fi
