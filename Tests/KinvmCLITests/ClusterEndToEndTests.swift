@@ -335,6 +335,18 @@ struct ClusterEndToEndTests {
             // The stand-in k3s agent lists the images it found in /var/lib/rancher/k3s/agent/images.
             #expect((edgeMetadata["annotations"] as? [String: String])?["standin.kinvm.io/airgap-images"] == "k3s-airgap-images-amd64.tar.zst")
 
+            // The k3s binary in both guests is the one given, byte for byte; it came on the node's own disk.
+            let binary = CLIRunner.repository + "/Tests/Support/standin-node/standin-node.py"
+            let expected = String(
+                try await CLIRunner.runDetached([binary], executable: URL(fileURLWithPath: "/usr/bin/sha256sum")).stdout.prefix(64))
+            for node in [cp, edge] {
+                let inGuest = try await ClusterEndToEnd.kinvm(["vm", "exec", node, "--", "sha256sum", "/usr/local/bin/k3s"]).stdout
+                #expect(expected.count == 64 && inGuest.hasPrefix(expected), "\(node): \(inGuest)")
+                try await ClusterEndToEnd.kinvm(["vm", "exec", node, "--", "test", "-x", "/usr/local/bin/k3s"])
+                let guest = try Self.object(try await ClusterEndToEnd.kinvm(["vm", "get", node, "-o", "json"]).stdout)
+                #expect((guest["managedVolumes"] as? [String])?.contains("\(poolName)/\(node)-airgap.tar") == true, "\(guest)")
+            }
+
             // cluster logs: every node's console, cloud-init output and its k3s unit's journal.
             let report = try Self.object(try await ClusterEndToEnd.kinvm(["cluster", "logs", name, "--dir", logs, "-o", "json"]).stdout)
             let files = Set((report["nodes"] as? [[String: Any]] ?? []).flatMap { $0["files"] as? [String] ?? [] })

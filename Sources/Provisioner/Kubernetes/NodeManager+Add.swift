@@ -2,6 +2,7 @@ import CloudInit
 import DomainTemplates
 import Foundation
 import KubeClient
+import Synchronization
 
 extension NodeManager {
     /// Creates the guests, joins them, waits until each Node is Ready, labels and annotates it.
@@ -35,11 +36,17 @@ extension NodeManager {
             token = join.token
             try await createTokenSecret(join.token, names: names)
         }
+        // When each guest was started: a node's time to Ready counts from there (its boot included).
+        let startedAt = StartTimes()
+        let recording: @Sendable (GuestProgress) -> Void = { step in
+            if step.step == "starting" { startedAt.mark(step.guest) }
+            progress(step)
+        }
         let created =
             if let environment {
-                await guests.createMany(prepared.requests, parallelism: request.parallelism, progress: progress, using: environment)
+                await guests.createMany(prepared.requests, parallelism: request.parallelism, progress: recording, using: environment)
             } else {
-                await guests.createMany(prepared.requests, parallelism: request.parallelism, progress: progress)
+                await guests.createMany(prepared.requests, parallelism: request.parallelism, progress: recording)
             }
         let createdAt = clock.now
 
@@ -48,7 +55,7 @@ extension NodeManager {
                 guard case .success = result else { continue }
                 let name = names[index]
                 group.addTask {
-                    let begin = ContinuousClock.now
+                    let begin = startedAt[name] ?? ContinuousClock.now
                     do throws(ProvisionerError) {
                         let node = try await waitUntilReady(
                             name, timeout: request.readyTimeout,
@@ -316,4 +323,15 @@ extension NodeManager {
             cpu: node.status?.capacity?["cpu"].map { "\($0)" }, memoryBytes: node.memoryCapacityBytes,
             pods: node.status?.capacity?["pods"].map { "\($0)" })
     }
+}
+
+/// When each guest was started (the first time it was seen "starting").
+private final class StartTimes: Sendable {
+    private let times = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    func mark(_ guest: String) {
+        times.withLock { if $0[guest] == nil { $0[guest] = ContinuousClock.now } }
+    }
+
+    subscript(guest: String) -> ContinuousClock.Instant? { times.withLock { $0[guest] } }
 }
