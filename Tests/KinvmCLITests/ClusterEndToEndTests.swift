@@ -41,8 +41,11 @@ enum ClusterEndToEnd {
     private static func run(_ arguments: [String], environment: [String: String], expect status: Int32, sourceLocation: SourceLocation)
         async throws -> CLIRunner.Result
     {
+        // `-c URI` goes before a `--` (after it, everything is the guest command of `vm exec`).
+        var arguments = arguments
+        arguments.insert(contentsOf: ["-c", uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
         let result = try await CLIRunner.runDetached(
-            ["netns", "exec", netns, CLIRunner.binary.path] + arguments + ["-c", uri], environment: environment, executable: ip)
+            ["netns", "exec", netns, CLIRunner.binary.path] + arguments, environment: environment, executable: ip)
         #expect(
             result.status == status,
             "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)",

@@ -57,11 +57,11 @@ struct ExecutorTests {
         let finished = DispatchSemaphore(value: 0)
         let entered = Counter()
         let watchdogFired = Counter()
-        // A plain thread, independent of Swift's pool, opens the gate after 20 s if the test has
+        // A plain thread, independent of Swift's pool, opens the gate after 90 s if the test has
         // not finished by then: should the calls below block the cooperative pool, the test then
         // fails instead of hanging.
         Thread.detachNewThread {
-            if finished.wait(timeout: .now() + 20) == .timedOut {
+            if finished.wait(timeout: .now() + 90) == .timedOut {  // generous: a full run boots TCG guests meanwhile
                 watchdogFired.increment()
                 for _ in 0..<16 { gate.signal() }
             }
