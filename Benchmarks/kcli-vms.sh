@@ -111,17 +111,9 @@ for i in $(seq 1 "$count"); do names+=("$prefix-$i"); done
 
 # --- 1. kcli in a venv --------------------------------------------------------------------
 install_kcli() {
-    local p missing=()
-    for p in python3-venv python3-dev gcc pkg-config libvirt-dev libvirt-clients qemu-utils genisoimage curl \
-        openssh-client iproute2 time; do
-        pkg_installed "$p" || missing+=("$p")
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing: ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq || die "apt-get update failed"
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install failed"
-    fi
+    # What kcli and libvirt-python need, through the host set-up (installs only what is missing).
+    "$here/../scripts/setup-host.sh" python3-venv python3-dev gcc pkg-config libvirt-dev libvirt-clients qemu-utils \
+        genisoimage curl openssh-client iproute2 time >&2
     mkdir -p "$(dirname "$venv")"
     exec 9>"$(dirname "$venv")/.$(basename "$venv").lock"
     flock 9

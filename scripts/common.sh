@@ -53,3 +53,17 @@ fix_qemu_conf() {
 # Seconds since the epoch with fractions, for timings.
 now() { date +%s.%N; }
 elapsed_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The virt type the demos use: $KINVM_VIRT_TYPE, else the first of kvm, qemu that
+# `KINVM_BINARY doctor` saw boot a guest; dies when none does.
+demo_virt_type() {
+    local kinvm=$1 virt=${KINVM_VIRT_TYPE:-}
+    if [ -z "$virt" ]; then
+        virt=$("$kinvm" doctor -o json | /usr/bin/python3 -c '
+import json, sys
+booting = [t["type"] for t in json.load(sys.stdin)["virtTypes"] if t.get("boots")]
+print(booting[0] if booting else "")') || true
+        [ -n "$virt" ] || die "no virt type boots a guest here (see kinvm doctor)"
+    fi
+    echo "$virt"
+}

@@ -25,14 +25,7 @@ node_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12-standin/ENV
 # shellcheck disable=SC1090
 . "$node_env"
 
-virt=${KINVM_VIRT_TYPE:-}
-if [ -z "$virt" ]; then
-    virt=$("$kinvm" doctor -o json | /usr/bin/python3 -c '
-import json, sys
-booting = [t["type"] for t in json.load(sys.stdin)["virtTypes"] if t.get("boots")]
-print(booting[0] if booting else "")') || true
-    [ -n "$virt" ] || die "no virt type boots a guest here (see kinvm doctor)"
-fi
+virt=$(demo_virt_type "$kinvm")
 
 uri=$("$here/libvirtd.sh" start --netns "$netns" --fresh)
 work=$(mktemp -d /var/tmp/kinvm-demo-cluster.XXXXXX)

@@ -24,14 +24,7 @@ debian_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12/ENV
 # shellcheck disable=SC1090
 . "$debian_env"
 
-virt=${KINVM_VIRT_TYPE:-}
-if [ -z "$virt" ]; then
-    virt=$("$kinvm" doctor -o json | /usr/bin/python3 -c '
-import json, sys
-booting = [t["type"] for t in json.load(sys.stdin)["virtTypes"] if t.get("boots")]
-print(booting[0] if booting else "")') || true
-    [ -n "$virt" ] || die "no virt type boots a guest here (see kinvm doctor)"
-fi
+virt=$(demo_virt_type "$kinvm")
 
 work=$(mktemp -d /tmp/kinvm-demo.XXXXXX)
 cleanup() {
