@@ -4,7 +4,9 @@
 # Usage: scripts/setup-host.sh [EXTRA_PACKAGE...]
 #   Extra packages can also be given as KINVM_EXTRA_PACKAGES="pkg1 pkg2".
 #
-# - installs the missing apt packages (apt is not called at all when nothing is missing);
+# - installs the missing apt packages (apt is not called at all when nothing is missing),
+#   with a policy-rc.d that forbids package scripts to start services (openssh-server
+#   must not start an sshd on port 22; scripts/lab-hosts.sh runs its own on loopback);
 # - without systemd (sandbox/container): creates the libvirt-qemu user/group, the
 #   directories libvirtd needs, and sets user/group/security_driver in /etc/libvirt/qemu.conf.
 set -euo pipefail
@@ -14,7 +16,7 @@ SCRIPT_NAME=setup-host.sh
 . "$(dirname "$(readlink -f "$0")")/common.sh"
 
 case "${1:-}" in
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
 need_root
@@ -24,9 +26,36 @@ packages=(
     libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
     iptables dnsmasq-base libvirt-dev libxml2-dev pkg-config libvirt-clients
     python3-libvirt iproute2 cpio kmod
+    openssh-server openssh-client netcat-openbsd
 )
 # shellcheck disable=SC2206  # word splitting of the env list is intended
 packages+=( ${KINVM_EXTRA_PACKAGES:-} "$@" )
+
+# Package maintainer scripts start services through invoke-rc.d (or deb-systemd-invoke),
+# which ask /usr/sbin/policy-rc.d first; exit code 101 means "not allowed". Install ours
+# for the duration of apt-get (an existing one is set aside and put back on exit).
+POLICY=/usr/sbin/policy-rc.d
+POLICY_SAVED=$POLICY.kinvm-saved
+POLICY_MARK="# kinvm setup-host.sh: no service starts during apt-get"
+restore_policy() {
+    if [ -e "$POLICY" ] && grep -qxF "$POLICY_MARK" "$POLICY"; then
+        rm -f "$POLICY"
+    fi
+    if [ -e "$POLICY_SAVED" ]; then
+        mv -f "$POLICY_SAVED" "$POLICY"
+    fi
+    return 0
+}
+forbid_service_starts() {
+    restore_policy  # a run killed before its trap left ours (or the saved one) behind
+    if [ -e "$POLICY" ]; then
+        cp -a "$POLICY" "$POLICY_SAVED"
+    fi
+    trap restore_policy EXIT
+    printf '#!/bin/sh\n%s\nexit 101\n' "$POLICY_MARK" >"$POLICY.tmp"
+    chmod 0755 "$POLICY.tmp"
+    mv -f "$POLICY.tmp" "$POLICY"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,6 +65,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    forbid_service_starts
     apt-get update -qq || die "apt-get update failed"
     apt-get install -y -qq --no-install-recommends "${missing[@]}" \
         || die "apt-get install failed for: ${missing[*]}"

@@ -12,7 +12,10 @@ struct Kinvm: AsyncParsableCommand {
             is qemu:///system.
             """,
         version: KinvmVersion.current,
-        subcommands: [DoctorCommand.self, TemplateCommand.self, ImageCommand.self, VMCommand.self, NodeCommand.self, ClusterCommand.self, GCCommand.self]
+        subcommands: [
+            DoctorCommand.self, TemplateCommand.self, ImageCommand.self, VMCommand.self, NodeCommand.self, ClusterCommand.self, GCCommand.self,
+            HostCommand.self,
+        ]
     )
 }
 

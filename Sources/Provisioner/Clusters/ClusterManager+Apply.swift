@@ -22,6 +22,8 @@ public struct ClusterApplyResult: Sendable, Codable {
     /// Per added node: seconds from its start to Ready.
     public var readySeconds: [String: Double]
     public var seconds: Double
+    /// Node -> host, for a cluster over several hosts (empty on one host).
+    public var placements: [String: String] = [:]
 }
 
 extension ClusterManager {
@@ -34,17 +36,27 @@ extension ClusterManager {
         _ spec: ClusterSpec, options: ClusterOptions = .init(), dryRun: Bool = false,
         progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
     ) async throws(ProvisionerError) -> ClusterApplyResult {
-        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
-        guard let state = try await network.state(), state.cluster == spec.name else {
+        guard var state = try await records(of: spec.name).latest?.state else {
+            let hosts = fleet.members.map(\.host.name).joined(separator: ", ")
             throw ProvisionerError(
-                .notFound, "cluster '\(spec.name)' does not exist on \(guests.connection.uri) (no network '\(spec.network.name)' of it); "
+                .notFound, "cluster '\(spec.name)' does not exist on \(hosts) (no network '\(spec.network.name)' of it); "
                     + "`kinvm cluster create` makes it")
         }
         let kubeconfig = try await kubeconfig(spec.name)
+        var placementNotes: [String] = []
+        if dryRun {
+            let (plan, placements) = try await placement(
+                for: spec, recorded: state.metadata?.placements ?? [:], guests: try await members(of: spec.name))
+            state.metadata?.placements = placements
+            placementNotes = plan.assignments.map { "\($0.node) would be placed on host \($0.host) (\(spec.placement.rawValue))" } + plan.notes
+        }
         let current = dryRun ? state : try await ensureNetwork(spec, progress: progress)
-        return try await withNodeManager(kubeconfig: kubeconfig) { nodes throws(ProvisionerError) in
+        await KillPoint.clusterApplyPlanned.reachOrPause(spec.name)
+        var result = try await withNodeManager(kubeconfig: kubeconfig) { nodes throws(ProvisionerError) in
             try await self.apply(spec, nodes: nodes, network: current, options: options, dryRun: dryRun, progress: progress)
         }
+        result.notes = placementNotes + result.notes
+        return result
     }
 
     /// The plan for `spec` against the cluster as it is, carried out unless `dryRun`.
@@ -54,10 +66,12 @@ extension ClusterManager {
     ) async throws(ProvisionerError) -> ClusterApplyResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let plan = try await plan(spec, nodes: nodes)
+        let placements = network.metadata?.placements ?? [:]
+        let (plan, unknown) = try await plan(spec, nodes: nodes, placements: placements)
         var result = ClusterApplyResult(
-            cluster: spec.name, plan: plan.entries, notes: plan.notes, dryRun: dryRun, added: [], failures: [], resized: [],
+            cluster: spec.name, plan: plan.entries, notes: plan.notes + unknown, dryRun: dryRun, added: [], failures: [], resized: [],
             relabeled: [], started: [], uncordoned: [], removed: [], readySeconds: [:], seconds: 0)
+        result.placements = placements
         guard !dryRun, !plan.isEmpty else {
             result.seconds = NodeManager.seconds(start.duration(to: clock.now))
             return result
@@ -69,8 +83,12 @@ extension ClusterManager {
                 adds.append(node)
             case .replace(let node, let reason):
                 progress(ClusterProgress(node: node.name, step: "\(reason): deleting it to make it again"))
-                _ = try await guests.delete(node.name)
-                adds.append(node)
+                do throws(ProvisionerError) {
+                    _ = try await guests(for: node.name, placements: placements).delete(node.name)
+                    adds.append(node)
+                } catch {
+                    result.failures.append(.init(name: node.name, message: error.message, kept: false))
+                }
             default:
                 break
             }
@@ -78,62 +96,100 @@ extension ClusterManager {
         if !adds.isEmpty {
             let outcome = try await add(adds, spec: spec, nodes: nodes, network: network, options: options, progress: progress)
             result.added = outcome.nodes.map(\.name)
-            result.failures = outcome.failures
+            result.failures += outcome.failures
             result.readySeconds = outcome.timings.readySeconds
         }
         var removals: [String] = []
         for action in plan.actions {
-            switch action {
-            case .resize(let name, _, let to, let method):
-                let request = ResizeRequest(vcpus: to.vcpus, memory: to.memory, mode: method == .offline ? .config : .auto)
-                if method == .offline {
-                    progress(ClusterProgress(node: name, step: "changing the config of the shut-off guest"))
-                    let outcome = try await guests.resize(name, request)
-                    result.resized.append(
-                        NodeResizeResult(name: name, method: "config", resize: outcome, drain: nil, capacity: nil, seconds: 0))
-                } else {
-                    result.resized.append(
-                        try await nodes.resize(
-                            name, request, drain: options.drain, drainTimeout: options.drainTimeout, readyTimeout: options.readyTimeout,
-                            allowRestart: true, progress: { progress(ClusterProgress(node: name, step: $0)) }))
-                }
-            case .start(let name):
-                progress(ClusterProgress(node: name, step: "starting the shut-off guest"))
-                _ = try await guests.start(name, wait: .agent, timeout: options.readyTimeout)
-                try await waitForNodeReady(
-                    name, nodes: nodes, deadline: WaitDeadline(options.readyTimeout), report: { progress(ClusterProgress(node: name, step: $0)) })
-                result.started.append(name)
-            case .uncordon(let name):
-                progress(ClusterProgress(node: name, step: "uncordoning (kinvm cordoned it and was interrupted)"))
-                try await nodes.drainer.cordon(name, false)
-                result.uncordoned.append(name)
-            case .relabel(let name, let labels, let taints):
-                progress(ClusterProgress(node: name, step: "setting " + (labels.map(\.description) + taints.map(\.description)).joined(separator: ", ")))
-                try await relabel(name, labels: labels, taints: taints, nodes: nodes)
-                result.relabeled.append(name)
-            case .remove(let name, _):
-                removals.append(name)
-            case .add, .replace:
-                break
+            // Each node's change is its own: one that fails (a host that went down, a drain that
+            // is blocked) is reported at the end and the others go on.
+            do throws(ProvisionerError) {
+                try await carryOut(action, spec: spec, nodes: nodes, placements: placements, options: options, result: &result, progress: progress)
+            } catch {
+                progress(ClusterProgress(node: action.nodeName, step: "failed: \(error.message)"))
+                result.failures.append(.init(name: action.nodeName, message: error.message, kept: false))
             }
+            if case .remove(let name, _) = action { removals.append(name) }
         }
         if !removals.isEmpty {
-            result.removed = try await nodes.remove(removals, drain: options.drain, drainTimeout: options.drainTimeout) { step in
-                progress(ClusterProgress(node: nil, step: step))
+            var byHost: [String: [String]] = [:]
+            var hosts: [String: GuestManager] = [:]
+            for name in removals {
+                do throws(ProvisionerError) {
+                    let member = try await member(for: name, placements: placements)
+                    byHost[member.host.name, default: []].append(name)
+                    hosts[member.host.name] = member.guests
+                } catch {
+                    result.failures.append(.init(name: name, message: error.message, kept: false))
+                }
             }
-            let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
-            _ = try await network.release(nodes: removals)
+            for (host, names) in byHost.sorted(by: { $0.key < $1.key }) {
+                do throws(ProvisionerError) {
+                    let removed = try await nodes.on(hosts[host]!).remove(names, drain: options.drain, drainTimeout: options.drainTimeout) { step in
+                        progress(ClusterProgress(node: nil, step: step))
+                    }
+                    result.removed += removed
+                    for name in names { locator.forget(name) }
+                } catch {
+                    for name in names { result.failures.append(.init(name: name, message: error.message, kept: false)) }
+                }
+            }
+            let gone = result.removed.map(\.name)
+            if !gone.isEmpty { try await releaseAddresses(spec, nodes: gone) }
         }
         result.seconds = NodeManager.seconds(start.duration(to: clock.now))
         if !result.failures.isEmpty {
             let failed = result.failures.map { "\($0.name): \($0.message)" }.joined(separator: "\n")
-            throw ProvisionerError(.nodeNotReady, "\(result.failures.count) node(s) of cluster '\(spec.name)' did not become Ready:\n\(failed)")
+            throw ProvisionerError(
+                .nodeNotReady, "\(result.failures.count) node change(s) of cluster '\(spec.name)' failed (the others were made):\n\(failed)")
         }
         return result
     }
 
-    /// The plan for `spec` against the guests of the cluster and the API's Nodes.
-    func plan(_ spec: ClusterSpec, nodes: NodeManager) async throws(ProvisionerError) -> ClusterPlan {
+    /// One planned change to one existing node (adds and removals are done in batches elsewhere).
+    func carryOut(
+        _ action: ClusterPlan.Action, spec: ClusterSpec, nodes: NodeManager, placements: [String: String], options: ClusterOptions,
+        result: inout ClusterApplyResult, progress: @escaping @Sendable (ClusterProgress) -> Void
+    ) async throws(ProvisionerError) {
+        switch action {
+        case .resize(let name, _, let to, let method):
+            let host = try await guests(for: name, placements: placements)
+            let request = ResizeRequest(vcpus: to.vcpus, memory: to.memory, mode: method == .offline ? .config : .auto)
+            if method == .offline {
+                progress(ClusterProgress(node: name, step: "changing the config of the shut-off guest"))
+                let outcome = try await host.resize(name, request)
+                result.resized.append(NodeResizeResult(name: name, method: "config", resize: outcome, drain: nil, capacity: nil, seconds: 0))
+            } else {
+                result.resized.append(
+                    try await nodes.on(host).resize(
+                        name, request, drain: options.drain, drainTimeout: options.drainTimeout, readyTimeout: options.readyTimeout,
+                        allowRestart: true, progress: { progress(ClusterProgress(node: name, step: $0)) }))
+            }
+        case .start(let name):
+            progress(ClusterProgress(node: name, step: "starting the shut-off guest"))
+            _ = try await guests(for: name, placements: placements).start(name, wait: .agent, timeout: options.readyTimeout)
+            try await waitForNodeReady(
+                name, nodes: nodes, deadline: WaitDeadline(options.readyTimeout), report: { progress(ClusterProgress(node: name, step: $0)) })
+            result.started.append(name)
+        case .uncordon(let name):
+            progress(ClusterProgress(node: name, step: "uncordoning (kinvm cordoned it and was interrupted)"))
+            try await nodes.drainer.cordon(name, false)
+            result.uncordoned.append(name)
+        case .relabel(let name, let labels, let taints):
+            progress(ClusterProgress(node: name, step: "setting " + (labels.map(\.description) + taints.map(\.description)).joined(separator: ", ")))
+            try await relabel(name, labels: labels, taints: taints, nodes: nodes)
+            result.relabeled.append(name)
+        case .add, .replace, .remove:
+            break
+        }
+    }
+
+    /// The plan for `spec` against the guests of the cluster (on every reachable host) and the
+    /// API's Nodes, and notes for the nodes that live on hosts that did not answer: those are
+    /// left out of the plan (neither added elsewhere nor removed).
+    func plan(_ spec: ClusterSpec, nodes: NodeManager, placements: [String: String] = [:]) async throws(ProvisionerError)
+        -> (plan: ClusterPlan, unknown: [String])
+    {
         let members = try await members(of: spec.name)
         let apiNodes: [Node]
         do {
@@ -141,17 +197,30 @@ extension ClusterManager {
         } catch {
             throw .kube("cannot list the nodes of cluster '\(spec.name)'", error)
         }
+        let seen = Set(members.map(\.name))
+        let down = Set(unreachableHosts(of: spec).map(\.host))
+        let unknown = placements.filter { node, host in down.contains(host) && !seen.contains(node) }.keys.sorted()
         // Sizes from each guest's persistent definition (what kinvm last set, live changes
         // included): the balloon's figure can differ from it by a few KiB and would plan a resize
         // on every apply.
         var observed = ClusterObservation.nodes(of: spec.name, guests: members, nodes: apiNodes)
         for index in observed.indices {
-            let config = try await guests.find(observed[index].name, requireOwned: true, action: "plan").spec
+            let config = try await guests(for: observed[index].name).find(observed[index].name, requireOwned: true, action: "plan").spec
             observed[index].sizes = NodeSizes(
                 vcpus: config.vcpus, maxVCPUs: config.effectiveMaxVCPUs, memory: config.memory, maxMemory: config.effectiveMaxMemory)
         }
+        let desired = spec.desiredNodes.filter { !unknown.contains($0.name) }
+        var notes: [String] = []
+        if !unknown.isEmpty {
+            var byHost: [String: [String]] = [:]
+            for node in unknown { byHost[placements[node]!, default: []].append(node) }
+            for (host, names) in byHost.sorted(by: { $0.key < $1.key }) {
+                let reason = unreachableHosts(of: spec).first { $0.host == host }?.reason ?? ""
+                notes.append("host \(host) is unreachable (\(reason)): \(names.joined(separator: ", ")) left as they are")
+            }
+        }
         do {
-            return try ClusterPlan.make(desired: spec.desiredNodes, observed: observed)
+            return (try ClusterPlan.make(desired: desired, observed: observed), notes)
         } catch {
             throw ProvisionerError(.invalidState, "cluster '\(spec.name)': \(error.message)")
         }
@@ -165,35 +234,56 @@ extension ClusterManager {
     ) async throws(ProvisionerError) -> NodeAddResult {
         let join = try await joinRequest(spec, options: options)
         let created = ClusterNetworkMetadata.timestamp(Date())
-        var batches: [(group: String, request: NodeAddRequest)] = []
+        let placements = network.metadata?.placements ?? [:]
+        // One batch per pool and host: each host's guests are made through its own connection.
+        var batches: [(group: String, host: HostFleet.Member, request: NodeAddRequest)] = []
+        var failures: [NodeAddResult.Failure] = []
         let groups = spec.pools.filter { pool in adds.contains { $0.group == pool.name } }
-        let share = max(1, options.parallelism / max(1, groups.count))
+        var planned: [(group: NodeGroup, host: HostFleet.Member, requests: [GuestCreateRequest])] = []
         for group in groups {
-            var requests: [GuestCreateRequest] = []
+            var byHost: [String: (HostFleet.Member, [GuestCreateRequest])] = [:]
+            var order: [String] = []
             for node in adds where node.group == group.name {
                 guard let reservation = network.reservation(for: node.name) else {
                     throw ProvisionerError(.notFound, "network '\(network.name)' has no address reserved for \(node.name)")
                 }
-                try await removeOrphanVolumes(of: node.name, pool: spec.storagePool)
-                requests.append(guestRequest(spec, node: node, reservation: reservation, options: options, created: created))
+                let host: HostFleet.Member
+                do throws(ProvisionerError) {
+                    host = try await member(for: node.name, placements: placements)
+                } catch {
+                    failures.append(.init(name: node.name, message: error.message, kept: false))
+                    continue
+                }
+                try await removeOrphanVolumes(of: node.name, pool: spec.storagePool, on: host.guests)
+                if byHost[host.host.name] == nil { order.append(host.host.name) }
+                byHost[host.host.name, default: (host, [])].1.append(
+                    guestRequest(spec, node: node, reservation: reservation, options: options, created: created))
             }
+            for name in order { planned.append((group, byHost[name]!.0, byHost[name]!.1)) }
+        }
+        let share = max(1, options.parallelism / max(1, planned.count))
+        for (group, host, requests) in planned {
             batches.append(
                 (
-                    group.name,
+                    group.name, host,
                     NodeAddRequest(
                         guests: requests, join: join, labels: group.labels, taints: group.taints, templateSearchPath: templateSearchPath,
                         readyTimeout: options.readyTimeout, keepFailed: options.keepFailed, parallelism: share)
                 ))
         }
         for batch in batches {
-            progress(ClusterProgress(node: nil, step: "adding \(batch.request.guests.count) node(s) to pool \(batch.group)"))
+            let on = fleet.members.count > 1 ? " on host \(batch.host.host.name)" : ""
+            progress(ClusterProgress(node: nil, step: "adding \(batch.request.guests.count) node(s) to pool \(batch.group)\(on)"))
         }
         let outcomes = await withTaskGroup(of: Result<NodeAddResult, ProvisionerError>.self) { group in
             for batch in batches {
                 group.addTask {
                     do throws(ProvisionerError) {
-                        return .success(
-                            try await nodes.add(batch.request) { progress(ClusterProgress(node: $0.guest, step: $0.step)) })
+                        let result = try await nodes.on(batch.host.guests).add(batch.request) {
+                            progress(ClusterProgress(node: $0.guest, step: $0.step))
+                        }
+                        for node in result.nodes { locator.remember(node.name, host: batch.host.host.name) }
+                        return .success(result)
                     } catch {
                         return .failure(error)
                     }
@@ -204,7 +294,7 @@ extension ClusterManager {
             return outcomes
         }
         var merged = NodeAddResult(
-            nodes: [], failures: [], timings: .init(totalSeconds: 0, kinvmSeconds: 0, waitSeconds: 0, readySeconds: [:]), bootstrapTokenID: nil)
+            nodes: [], failures: failures, timings: .init(totalSeconds: 0, kinvmSeconds: 0, waitSeconds: 0, readySeconds: [:]), bootstrapTokenID: nil)
         for outcome in outcomes {
             let result = try outcome.get()
             merged.nodes += result.nodes
@@ -233,7 +323,8 @@ extension ClusterManager {
 
     /// Sets `labels` and adds `taints` on Node `name`.
     func relabel(_ name: String, labels: [NodeLabel], taints: [NodeTaint], nodes: NodeManager) async throws(ProvisionerError) {
-        let guest = try await guests.get(name)
+        let host = try await guests(for: name)
+        let guest = try await host.get(name)
         let object: Node
         do {
             object = try await nodes.client.node(name)
@@ -243,20 +334,22 @@ extension ClusterManager {
         let request = NodeAddRequest(
             guests: [], join: .kubeadm(endpoint: nil, tokenTTL: .seconds(60)), labels: labels, taints: taints,
             templateSearchPath: templateSearchPath)
-        _ = try await nodes.labelAndAnnotate(name, guest: guest, request: request, node: object)
+        _ = try await nodes.on(host).labelAndAnnotate(name, guest: guest, request: request, node: object)
     }
 
     /// The cluster's admin kubeconfig, read from the control-plane guest through the agent and
     /// pointed at its address.
     public func kubeconfig(_ cluster: String) async throws(ProvisionerError) -> String {
-        let spec = try await recordedSpec(cluster)
+        let records = try await records(of: cluster)
+        let spec = try recordedSpec(cluster, in: records)
         let node = spec.controlPlaneNode
-        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
-        guard let reservation = try await network.state()?.reservation(for: node.name) else {
+        let state = records.latest?.state
+        guard let reservation = state?.reservation(for: node.name) else {
             throw ProvisionerError(.notFound, "network '\(spec.network.name)' has no address reserved for \(node.name)")
         }
         let distribution: ControlPlaneSpec.Distribution = spec.kubernetes.distribution == .k3s ? .k3s : .kubeadm
-        let found = try await guests.find(node.name, requireOwned: true, action: "read the kubeconfig of")
+        let found = try await guests(for: node.name, placements: state?.metadata?.placements ?? [:])
+            .find(node.name, requireOwned: true, action: "read the kubeconfig of")
         guard let raw = try await GuestAgent(found.domain).readFileIfPresent(ControlPlaneRenderer.adminKubeconfigPath(distribution)) else {
             throw ProvisionerError(
                 .notFound, "\(node.name) has no \(ControlPlaneRenderer.adminKubeconfigPath(distribution)) (yet); is the control plane up?")
@@ -267,9 +360,13 @@ extension ClusterManager {
 
     /// The spec recorded in the cluster's network.
     public func recordedSpec(_ cluster: String) async throws(ProvisionerError) -> ClusterSpec {
-        let networks = try await ClusterNetwork.list(on: guests.connection)
-        guard let state = networks.first(where: { $0.cluster == cluster }), let metadata = state.metadata else {
-            throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(guests.connection.uri) (no kinvm network records it)")
+        try recordedSpec(cluster, in: try await records(of: cluster))
+    }
+
+    func recordedSpec(_ cluster: String, in records: ClusterRecords) throws(ProvisionerError) -> ClusterSpec {
+        guard let state = records.latest?.state, let metadata = state.metadata else {
+            let hosts = fleet.members.map { $0.connection.uri }.joined(separator: ", ")
+            throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(hosts) (no kinvm network records it)")
         }
         do {
             return try ClusterSpec.parse(metadata.spec, file: "the spec recorded in network '\(state.name)'")

@@ -89,33 +89,6 @@ extension ClusterManager {
                 slowestNodeSeconds: slowest))
     }
 
-    // MARK: Network
-
-    /// The cluster network with the spec recorded and an address reserved for every node the spec
-    /// wants (kept addresses for nodes that had one). Reservations of nodes no longer wanted stay
-    /// until those nodes are removed.
-    func ensureNetwork(_ spec: ClusterSpec, progress: @Sendable (ClusterProgress) -> Void) async throws(ProvisionerError)
-        -> ClusterNetworkState
-    {
-        let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: guests.connection, logger: logger)
-        let existing = try await network.state()
-        let created = existing?.metadata?.created ?? ClusterNetworkMetadata.timestamp(Date())
-        let allocation = try AddressAllocator.allocate(
-            in: spec.network.cidr, existing: existing?.reservations ?? [], wanted: spec.desiredNodes.map(\.name))
-        if existing == nil { progress(ClusterProgress(node: nil, step: "creating network \(spec.network.name) (\(spec.network.cidr))")) }
-        let definition = ClusterNetworkDefinition(
-            name: spec.network.name, cidr: spec.network.cidr, mode: spec.network.mode == .nat ? .nat : .isolated,
-            metadata: ClusterNetworkMetadata(cluster: spec.name, created: created, ttlSeconds: spec.ttl, spec: spec.yaml()),
-            reservations: allocation.reservations)
-        try await network.ensure(definition)
-        if existing != nil { try await network.setSpec(yaml: spec.yaml(), ttlSeconds: spec.ttl) }
-        _ = try await network.reserve(allocation.reservations)
-        guard let state = try await network.state() else {
-            throw ProvisionerError(.notFound, "network '\(spec.network.name)' disappeared while it was being set up")
-        }
-        return state
-    }
-
     // MARK: Control plane
 
     struct ControlPlaneAccess {
@@ -136,13 +109,15 @@ extension ClusterManager {
             throw ProvisionerError(.notFound, "network '\(network.name)' has no address reserved for \(node.name)")
         }
         let report: @Sendable (String) -> Void = { progress(ClusterProgress(node: node.name, step: $0)) }
+        let placements = network.metadata?.placements ?? [:]
         if let existing = try await existingMember(node.name, of: spec.name) {
             if existing.state != "running" {
                 report("starting the control plane")
-                _ = try await guests.start(node.name, wait: .agent, timeout: options.readyTimeout)
+                _ = try await guests(for: node.name).start(node.name, wait: .agent, timeout: options.readyTimeout)
             }
         } else {
-            try await createControlPlane(spec, node: node, reservation: reservation, options: options, report: report)
+            let host = try await member(for: node.name, placements: placements)
+            try await createControlPlane(spec, node: node, reservation: reservation, on: host, options: options, report: report)
         }
         let deadline = WaitDeadline(options.readyTimeout)
         report("waiting for the API server's kubeconfig")
@@ -161,9 +136,10 @@ extension ClusterManager {
     }
 
     func createControlPlane(
-        _ spec: ClusterSpec, node: DesiredNode, reservation: DHCPReservation, options: ClusterOptions, report: @escaping @Sendable (String) -> Void
+        _ spec: ClusterSpec, node: DesiredNode, reservation: DHCPReservation, on host: HostFleet.Member, options: ClusterOptions,
+        report: @escaping @Sendable (String) -> Void
     ) async throws(ProvisionerError) {
-        try await removeOrphanVolumes(of: node.name, pool: spec.storagePool)
+        try await removeOrphanVolumes(of: node.name, pool: spec.storagePool, on: host.guests)
         let controlPlane = ControlPlaneSpec(
             distribution: spec.kubernetes.distribution == .k3s ? .k3s : .kubeadm, nodeName: node.name, nodeIP: reservation.ip.description,
             version: spec.kubernetes.version, labels: node.labels, taints: node.taints.isEmpty ? nil : node.taints,
@@ -190,8 +166,9 @@ extension ClusterManager {
             }
             request.dataDisks = [DataDisk(suffix: "airgap.tar", file: bundle, serial: JoinRenderer.airgapDiskSerial, readOnly: true)]
         }
-        report("creating the control plane (\(node.sizes), \(reservation.ip))")
-        _ = try await guests.create(request) { report($0.step) }
+        report("creating the control plane (\(node.sizes), \(reservation.ip)\(fleet.members.count > 1 ? ", host \(host.host.name)" : ""))")
+        _ = try await host.guests.create(request) { report($0.step) }
+        locator.remember(node.name, host: host.host.name)
     }
 
     /// The guest request for a node of the cluster: its NIC on the cluster network with the
@@ -206,6 +183,15 @@ extension ClusterManager {
             directBoot: spec.boot, consoleLogDirectory: options.consoleLogDirectory, metadata: spec.metadata(for: node, created: created),
             wait: .agent, waitTimeout: options.readyTimeout)
         request.metadata.template = node.template
+        if spec.network.mode == .bridged {
+            // No DHCP on a bridged segment: the node's address, route and DNS go into its
+            // cloud-init network-config, matched by the NIC's MAC.
+            let ethernet = NetworkConfig.Ethernet.statically(
+                "eth0", macAddress: reservation.mac, addresses: ["\(reservation.ip)/\(spec.network.cidr.prefixLength)"],
+                gateway: spec.network.gateway?.description,
+                nameservers: spec.network.dns.isEmpty ? nil : NetworkConfig.Nameservers(addresses: spec.network.dns.map(\.description)))
+            request.networkConfig = NetworkConfig(ethernets: [ethernet])
+        }
         return request
     }
 
@@ -217,21 +203,21 @@ extension ClusterManager {
         var lastSeen = "nothing yet"
         while true {
             do throws(ProvisionerError) {
-                let found = try await guests.find(name, requireOwned: true, action: "read")
+                let found = try await guests(for: name).find(name, requireOwned: true, action: "read")
                 let agent = GuestAgent(found.domain)
                 if let bytes = try await agent.readFileIfPresent(path, limit: 1 << 20), !bytes.isEmpty { return bytes }
                 lastSeen = "\(path) not written yet"
                 if let result = try await agent.readFileIfPresent(CloudInitProgress.resultPath, limit: 1 << 20),
                     case .failed(let status, let report) = CloudInitProgress(result: result, status: nil)
                 {
-                    let logs = await NodeManager.guestLogs(name, guests: guests, unit: nil)
+                    let logs = await NodeManager.guestLogs(name, guests: (try? await guests(for: name)) ?? guests, unit: nil)
                     throw ProvisionerError(.cloudInit, "cloud-init in \(name) ended with status '\(status)':\n\(report)\n\(logs)")
                 }
             } catch where error.code == .guestAgent || error.code == .timeout {
                 lastSeen = error.message
             }
             guard !deadline.expired else {
-                let logs = await NodeManager.guestLogs(name, guests: guests, unit: nil)
+                let logs = await NodeManager.guestLogs(name, guests: (try? await guests(for: name)) ?? guests, unit: nil)
                 throw ProvisionerError(.timeout, "\(name) did not write \(path) within \(deadline.timeoutText); last seen: \(lastSeen)\n\(logs)")
             }
             try await WaitDeadline.sleep(min(deadline.remaining, .seconds(2)))
@@ -252,7 +238,7 @@ extension ClusterManager {
                 lastSeen = error.code == .notFound ? "no Node \(name) yet" : "\(error)"
             }
             guard !deadline.expired else {
-                let logs = await NodeManager.guestLogs(name, guests: guests, unit: nil)
+                let logs = await NodeManager.guestLogs(name, guests: (try? await guests(for: name)) ?? guests, unit: nil)
                 throw ProvisionerError(
                     .nodeNotReady, "node \(name) was not Ready within \(deadline.timeoutText); last seen: \(lastSeen)\n\(logs)")
             }
@@ -272,25 +258,30 @@ extension ClusterManager {
     /// The guest `name` when it is a member of `cluster`; nil when there is none; `.notOwned` when
     /// a guest of that name belongs to something else.
     func existingMember(_ name: String, of cluster: String) async throws(ProvisionerError) -> GuestInfo? {
-        let guest: GuestInfo
-        do {
-            guest = try await guests.get(name)
-        } catch where error.code == .notFound {
-            return nil
+        var found: GuestInfo?
+        for member in fleet.members {
+            do throws(ProvisionerError) {
+                var guest = try await member.guests.get(name)
+                guest.host = member.host.name
+                guard guest.owned, guest.cluster == cluster else {
+                    throw ProvisionerError(
+                        .notOwned,
+                        "a guest named '\(name)' exists on \(member.connection.uri) and is not a node of cluster '\(cluster)'; "
+                            + "rename the cluster or remove that guest")
+                }
+                locator.remember(name, host: member.host.name)
+                found = guest
+            } catch where error.code == .notFound {
+                continue
+            }
         }
-        guard guest.owned, guest.cluster == cluster else {
-            throw ProvisionerError(
-                .notOwned,
-                "a guest named '\(name)' exists on \(guests.connection.uri) and is not a node of cluster '\(cluster)'; "
-                    + "rename the cluster or remove that guest")
-        }
-        return guest
+        return found
     }
 
     /// Volumes named after `node` (`NODE-root.qcow2`, `NODE-seed.iso`, `NODE-airgap.tar`) left in
     /// `pool` by a create that was killed before the guest was defined. Only called when no guest
     /// of that name exists: node names are the cluster's own, so such volumes are this cluster's.
-    func removeOrphanVolumes(of node: String, pool: String) async throws(ProvisionerError) {
+    func removeOrphanVolumes(of node: String, pool: String, on guests: GuestManager) async throws(ProvisionerError) {
         let names = ["root.qcow2", "seed.iso", "airgap.tar"].map { "\(node)-\($0)" }
         do throws(LibvirtError) {
             guard let storage = try await guests.connection.storagePoolIfPresent(named: pool) else { return }

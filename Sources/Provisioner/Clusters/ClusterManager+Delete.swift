@@ -11,6 +11,12 @@ public struct ClusterDeletion: Sendable, Codable {
     /// The cluster network, when there was one.
     public var network: String?
     public var seconds: Double
+    /// Hosts cleaned, by name (one host: its name).
+    public var hosts: [String] = []
+    /// Hosts that did not answer, even after retrying, with why. Not empty: the cluster is not
+    /// gone; its record stays (marked as being deleted) on the hosts that were cleaned, so that
+    /// `cluster list` shows it and `cluster delete` or `kinvm gc` finishes the job.
+    public var pendingHosts: [String: String] = [:]
 }
 
 /// A cluster `kinvm gc` found past its TTL.
@@ -21,35 +27,115 @@ public struct ClusterExpiry: Sendable, Codable, Hashable {
     public var expired: String
 }
 
+/// How `cluster delete` treats hosts that do not answer.
+public struct ClusterDeleteOptions: Sendable {
+    /// Guests deleted at once per host.
+    public var parallelism: Int
+    /// How often to try again to reach a host that did not answer, and how long to wait between tries.
+    public var retries: Int
+    public var retryInterval: Duration
+    /// How the retried connections are opened.
+    public var open: HostFleet.OpenOptions
+
+    public init(parallelism: Int = 4, retries: Int = 3, retryInterval: Duration = .seconds(5), open: HostFleet.OpenOptions = .init()) {
+        self.parallelism = parallelism
+        self.retries = retries
+        self.retryInterval = retryInterval
+        self.open = open
+    }
+}
+
 extension ClusterManager {
-    /// Deletes every trace of `cluster`: its node guests (with their volumes), volumes an
-    /// interrupted create left, and the network with its reservations and record. Works on a
-    /// half-created or half-deleted cluster (whatever is left is found through the guests'
-    /// metadata and the network's record); `.notFound` when nothing of it exists.
+    /// Deletes every trace of `cluster` on every host: its node guests (with their volumes),
+    /// volumes an interrupted create left, and the network with its reservations and record.
+    /// Works on a half-created or half-deleted cluster (whatever is left is found through the
+    /// guests' metadata and the networks' records); `.notFound` when nothing of it exists.
+    ///
+    /// The hosts are the recorded spec's (and every host given). One that does not answer is
+    /// tried again ``ClusterDeleteOptions/retries`` times; if it still does not, everything else
+    /// is deleted, the record stays on the cleaned hosts marked with the hosts still to clean,
+    /// and the result names them (``ClusterDeletion/pendingHosts``).
     public func delete(
-        _ cluster: String, parallelism: Int = 4, progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
+        _ cluster: String, options: ClusterDeleteOptions = .init(), progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
     ) async throws(ProvisionerError) -> ClusterDeletion {
         let clock = ContinuousClock()
         let start = clock.now
-        let network = try await ClusterNetwork.list(on: guests.connection).first { $0.cluster == cluster }
-        let members = try await members(of: cluster)
-        guard network != nil || !members.isEmpty else {
-            throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(guests.connection.uri): no network records it and no guest belongs to it")
+        var records = try await records(of: cluster)
+        let spec = records.latest?.state.metadata.flatMap { try? ClusterSpec.parse($0.spec) }
+        // Hosts the record names that this fleet lacks or could not reach: try them again.
+        var fleets = [fleet]
+        var pending: [String: (host: ClusterHost, reason: String)] = [:]
+        for host in spec?.hosts ?? [] where fleet.member(named: host.name) == nil {
+            pending[host.name] = (host, fleet.unreachable.first { $0.host.name == host.name }?.reason ?? "not connected yet")
         }
-        let spec = network?.metadata.flatMap { try? ClusterSpec.parse($0.spec) }
+        for host in records.latest?.state.metadata?.pendingDelete ?? [] where pending[host] == nil && fleet.member(named: host) == nil {
+            pending[host] = (ClusterHost(name: host, uri: ""), "not among the hosts given")
+        }
+        var attempt = 0
+        while !pending.isEmpty, attempt < options.retries {
+            attempt += 1
+            let names = pending.keys.sorted().joined(separator: ", ")
+            progress(ClusterProgress(node: nil, step: "host(s) \(names) did not answer; trying again (\(attempt)/\(options.retries))"))
+            if attempt > 1 { try await WaitDeadline.sleep(options.retryInterval) }
+            let again = try await HostFleet.open(pending.values.map(\.host).filter { !$0.uri.isEmpty }, options: options.open, logger: logger)
+            for member in again.members { pending[member.host.name] = nil }
+            for (host, reason) in again.unreachable { pending[host.name] = (host, reason) }
+            if !again.members.isEmpty { fleets.append(again) }
+        }
+        let members = fleets.flatMap(\.members)
+        let all = ClusterManager(fleet: HostFleet(members: members, unreachable: [], warnings: []), templateSearchPath: templateSearchPath, logger: logger)
+        records = try await all.records(of: cluster)
+        let guests = try await all.members(of: cluster)
+        guard !records.isEmpty || !guests.isEmpty || !pending.isEmpty else {
+            let hosts = members.map { $0.connection.uri }.joined(separator: ", ")
+            throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(hosts): no network records it and no guest belongs to it")
+        }
         var result = ClusterDeletion(cluster: cluster, guests: [], orphanVolumes: [], network: nil, seconds: 0)
-        result.guests = try await deleteGuests(members.map(\.name), parallelism: parallelism, progress: progress)
-        var pools = Set(members.flatMap(\.managedVolumes).compactMap { $0.split(separator: "/").first.map(String.init) })
-        if let spec { pools.insert(spec.storagePool) }
-        for pool in pools.sorted() {
-            result.orphanVolumes += try await deleteOrphanVolumes(of: cluster, spec: spec, pool: pool, progress: progress)
+        // Every host at once; on each, its guests `parallelism` at a time.
+        let outcomes = await HostFleet(members: members, unreachable: [], warnings: []).forEach { member throws(ProvisionerError) -> ClusterDeletion in
+            let local = ClusterManager(guests: member.guests, templateSearchPath: templateSearchPath, logger: logger)
+            var part = ClusterDeletion(cluster: cluster, guests: [], orphanVolumes: [], network: nil, seconds: 0)
+            let names = guests.filter { $0.host == member.host.name }.map(\.name)
+            part.guests = try await local.deleteGuests(names, parallelism: options.parallelism, progress: progress)
+            var pools = Set(guests.filter { $0.host == member.host.name }.flatMap(\.managedVolumes).compactMap {
+                $0.split(separator: "/").first.map(String.init)
+            })
+            if let spec { pools.insert(spec.storagePool) }
+            for pool in pools.sorted() {
+                part.orphanVolumes += try await local.deleteOrphanVolumes(of: cluster, spec: spec, pool: pool, progress: progress)
+            }
+            return part
+        }
+        var failures: [String] = []
+        for (host, outcome) in outcomes {
+            switch outcome {
+            case .success(let part):
+                result.guests += part.guests
+                result.orphanVolumes += part.orphanVolumes
+                result.hosts.append(host)
+            case .failure(let error):
+                failures.append("host \(host): \(error.message)")
+            }
+        }
+        guard failures.isEmpty else {
+            throw ProvisionerError(.libvirt, "could not delete everything of cluster '\(cluster)': " + failures.joined(separator: "; "))
         }
         KillPoint.clusterGuestsDeleted.reach(cluster)
-        if let network {
-            progress(ClusterProgress(node: nil, step: "deleting network \(network.name)"))
-            try await ClusterNetwork(name: network.name, cluster: cluster, on: guests.connection, logger: logger).delete()
-            result.network = network.name
+        result.pendingHosts = pending.mapValues(\.reason)
+        for (host, state) in records.byHost.sorted(by: { $0.key < $1.key }) {
+            guard let member = members.first(where: { $0.host.name == host }) else { continue }
+            let network = ClusterNetwork(name: state.name, cluster: cluster, on: member.connection, logger: logger)
+            if pending.isEmpty {
+                progress(ClusterProgress(node: nil, step: "deleting network \(state.name)\(members.count > 1 ? " on host \(host)" : "")"))
+                try await network.delete()
+                result.network = state.name
+            } else {
+                // Keep the record where it is, marked, so that the cluster is not forgotten.
+                try await network.updateRecord { $0.pendingDelete = pending.keys.sorted() }
+            }
         }
+        for fleet in fleets.dropFirst() { await fleet.close() }
+        result.hosts.sort()
         result.seconds = NodeManager.seconds(start.duration(to: clock.now))
         return result
     }
@@ -136,21 +222,32 @@ extension ClusterManager {
     /// by their guests' metadata).
     public func expiredClusters(at now: Date = Date()) async throws(ProvisionerError) -> [ClusterExpiry] {
         var records: [String: (created: String, ttl: Int)] = [:]
-        for network in try await ClusterNetwork.list(on: guests.connection) {
-            guard let metadata = network.metadata, let ttl = metadata.ttlSeconds else { continue }
-            records[metadata.cluster] = (metadata.created, ttl)
+        var pendingDelete: [String: String] = [:]
+        let lists = await fleet.forEach { member throws(ProvisionerError) in try await ClusterNetwork.list(on: member.connection) }
+        for (_, outcome) in lists {
+            for network in try outcome.get() {
+                guard let metadata = network.metadata else { continue }
+                if !metadata.pendingDelete.isEmpty { pendingDelete[metadata.cluster] = metadata.created }
+                guard let ttl = metadata.ttlSeconds else { continue }
+                records[metadata.cluster] = (metadata.created, ttl)
+            }
         }
-        for guest in try await guests.list() where guest.owned {
+        for guest in try await allGuests() where guest.owned {
             guard let cluster = guest.cluster, records[cluster] == nil, let created = guest.created, let ttl = guest.ttlSeconds else { continue }
             records[cluster] = (created, ttl)
         }
         let formatter = ISO8601DateFormatter()
-        return records.compactMap { cluster, record -> ClusterExpiry? in
+        var expired = records.compactMap { cluster, record -> ClusterExpiry? in
             guard let created = formatter.date(from: record.created) else { return nil }
             let expiry = created.addingTimeInterval(TimeInterval(record.ttl))
             guard expiry <= now else { return nil }
             return ClusterExpiry(cluster: cluster, created: record.created, ttlSeconds: record.ttl, expired: formatter.string(from: expiry))
-        }.sorted { $0.cluster < $1.cluster }
+        }
+        // A deletion that could not reach every host is finished by gc, TTL or not.
+        for (cluster, created) in pendingDelete where !expired.contains(where: { $0.cluster == cluster }) {
+            expired.append(ClusterExpiry(cluster: cluster, created: created, ttlSeconds: records[cluster]?.ttl ?? 0, expired: "deletion pending"))
+        }
+        return expired.sorted { $0.cluster < $1.cluster }
     }
 }
 

@@ -28,7 +28,7 @@ extension ClusterManager {
     public func collectLogs(_ cluster: String, into directory: String) async throws(ProvisionerError) -> ClusterLogReport {
         let members = try await members(of: cluster)
         guard !members.isEmpty else {
-            throw ProvisionerError(.notFound, "no guests of cluster '\(cluster)' on \(guests.connection.uri)")
+            throw ProvisionerError(.notFound, "no guests of cluster '\(cluster)' on \(fleet.members.map { $0.connection.uri }.joined(separator: ", "))")
         }
         var report = ClusterLogReport(cluster: cluster, directory: directory, nodes: [])
         for member in members {
@@ -39,6 +39,7 @@ extension ClusterManager {
 
     func collectLogs(node name: String, running: Bool, into directory: String) async throws(ProvisionerError) -> ClusterLogReport.Node {
         var result = ClusterLogReport.Node(name: name, files: [], missing: [])
+        let guests = try await guests(for: name)
         let nodeDirectory = directory + "/" + name
         do {
             try FileManager.default.createDirectory(atPath: nodeDirectory, withIntermediateDirectories: true)

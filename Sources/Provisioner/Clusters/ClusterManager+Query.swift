@@ -19,8 +19,15 @@ public struct ClusterInfo: Sendable, Codable, Hashable {
     public var wanted: [String: Int]
     public var nodes: [NodeInfo]
     /// `ready` (every wanted node exists and, when the API was asked, is Ready), `incomplete`
-    /// (nodes missing or not Ready) or `broken` (no network, or no recorded spec).
+    /// (nodes missing or not Ready, or a host of it unreachable), `deleting` (a `cluster delete`
+    /// could not reach every host yet) or `broken` (no network, or no recorded spec).
     public var status: String
+    /// The hosts of the cluster (the spec's), in order; one for a cluster on one host.
+    public var hosts: [String] = []
+    /// Hosts of the cluster that did not answer, with why.
+    public var unreachableHosts: [String: String] = [:]
+    /// Hosts a deletion still has to clean.
+    public var pendingDelete: [String] = []
 
     public struct NodeInfo: Sendable, Codable, Hashable {
         public var name: String
@@ -33,6 +40,8 @@ public struct ClusterInfo: Sendable, Codable, Hashable {
         public var ip: String?
         /// From the API (`cluster get`): Ready, NotReady, Missing; nil when not asked.
         public var nodeStatus: String?
+        /// The host the guest lives on.
+        public var host: String?
     }
 }
 
@@ -41,12 +50,31 @@ extension ClusterManager {
     /// metadata (a cluster with only one of them left is listed as `broken`), without asking
     /// any API server.
     public func list() async throws(ProvisionerError) -> [ClusterInfo] {
-        let networks = try await ClusterNetwork.list(on: guests.connection)
-        let allGuests = try await guests.list()
-        var names = Set(networks.compactMap(\.cluster))
+        let lists = await fleet.forEach { member throws(ProvisionerError) in try await ClusterNetwork.list(on: member.connection) }
+        var networks: [String: [String: ClusterNetworkState]] = [:]
+        for (host, outcome) in lists {
+            for network in try outcome.get() { if let cluster = network.cluster { networks[cluster, default: [:]][host] = network } }
+        }
+        let allGuests = try await allGuests()
+        var names = Set(networks.keys)
         for guest in allGuests where guest.owned { if let cluster = guest.cluster { names.insert(cluster) } }
         return names.sorted().map { name in
-            Self.info(name, network: networks.first { $0.cluster == name }, guests: allGuests.filter { $0.owned && $0.cluster == name })
+            let records = ClusterRecords(byHost: networks[name] ?? [:])
+            var info = Self.info(name, network: records.latest?.state, guests: allGuests.filter { $0.owned && $0.cluster == name })
+            let spec = records.latest?.state.metadata.flatMap { try? ClusterSpec.parse($0.spec) }
+            if let spec {
+                info.hosts = spec.hosts.isEmpty ? [fleet.members[0].host.name] : spec.hosts.map(\.name)
+                for (host, reason) in unreachableHosts(of: spec) { info.unreachableHosts[host] = reason }
+            } else {
+                info.hosts = Array(Set(records.byHost.keys).union(allGuests.filter { $0.cluster == name }.compactMap(\.host))).sorted()
+            }
+            info.pendingDelete = records.latest?.state.metadata?.pendingDelete ?? []
+            if !info.pendingDelete.isEmpty {
+                info.status = "deleting"
+            } else if !info.unreachableHosts.isEmpty, info.status == "ready" {
+                info.status = "incomplete"
+            }
+            return info
         }
     }
 
@@ -54,9 +82,9 @@ extension ClusterManager {
     /// (unreachable API: the statuses stay nil and the cluster is `incomplete`).
     public func get(_ cluster: String, askAPI: Bool = true) async throws(ProvisionerError) -> ClusterInfo {
         guard var info = try await list().first(where: { $0.name == cluster }) else {
-            throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(guests.connection.uri)")
+            throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(fleet.members.map { $0.connection.uri }.joined(separator: ", "))")
         }
-        guard askAPI, info.status != "broken" else { return info }
+        guard askAPI, info.status != "broken", info.status != "deleting" else { return info }
         let apiNodes: [String: Node]
         do {
             let kubeconfig = try await kubeconfig(cluster)
@@ -91,7 +119,8 @@ extension ClusterManager {
         let nodes = guests.map { guest in
             ClusterInfo.NodeInfo(
                 name: guest.name, pool: guest.nodePool ?? "", role: guest.role ?? "", state: guest.state, vcpus: guest.vcpus,
-                memoryBytes: guest.memoryBytes, ip: network?.reservation(for: guest.name)?.ip.description, nodeStatus: nil)
+                memoryBytes: guest.memoryBytes, ip: network?.reservation(for: guest.name)?.ip.description, nodeStatus: nil,
+                host: guest.host)
         }
         let controlPlaneIP = spec.flatMap { network?.reservation(for: $0.controlPlaneNode.name)?.ip.description }
         let status: String
@@ -103,7 +132,7 @@ extension ClusterManager {
             status = "incomplete"
         }
         return ClusterInfo(
-            name: name, network: network?.name, cidr: network?.cidr?.description, distribution: spec?.kubernetes.distribution.rawValue,
+            name: name, network: network?.name, cidr: (network?.cidr ?? spec?.network.cidr)?.description, distribution: spec?.kubernetes.distribution.rawValue,
             created: created, ttlSeconds: ttl, expires: expires,
             apiServer: controlPlaneIP.map { "https://\($0):\(ControlPlaneRenderer.apiPort)" }, wanted: wanted, nodes: nodes, status: status)
     }

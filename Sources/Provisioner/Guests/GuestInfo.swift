@@ -40,6 +40,8 @@ public struct GuestInfo: Sendable, Hashable, Codable {
     public var join: String?
     /// For Kubernetes nodes: the API server of the cluster the node joined.
     public var apiServer: String?
+    /// The host the guest lives on, when listed over several hosts (``HostFleet``).
+    public var host: String?
 
     public struct NIC: Sendable, Hashable, Codable {
         /// `network` or `user`.

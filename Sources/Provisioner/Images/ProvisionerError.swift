@@ -9,7 +9,7 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
             case invalidArgument, fileUnreadable, unsupportedFormat, checksumMismatch, poolNotFound, poolInactive
             case alreadyExists, insufficientSpace, notFound, inUse, libvirt, xml
             case notOwned, timeout, invalidState, unsupported, guestAgent, cloudInit, insufficientResources, template
-            case cancelled, kubernetes, drainBlocked, nodeNotReady, fileUnwritable
+            case cancelled, kubernetes, drainBlocked, nodeNotReady, fileUnwritable, hostUnreachable
         }
 
         private let kind: Kind
@@ -17,6 +17,8 @@ public struct ProvisionerError: Error, Sendable, Hashable, CustomStringConvertib
 
         /// A name or value the caller gave is not acceptable (e.g. a volume name with '/').
         public static let invalidArgument = Code(.invalidArgument)
+        /// A libvirt host the work needs did not answer.
+        public static let hostUnreachable = Code(.hostUnreachable)
         /// The image file cannot be opened or read.
         public static let fileUnreadable = Code(.fileUnreadable)
         /// A file on this machine (e.g. a kubeconfig) cannot be written.

@@ -26,6 +26,14 @@ public struct NodeManager: Sendable {
         self.logger = logger
     }
 
+    /// The same cluster's nodes, with guests on another host (a cluster over several hosts).
+    public func on(_ guests: GuestManager) -> NodeManager {
+        var copy = NodeManager(guests: guests, client: client, access: access, logger: logger)
+        copy.evictionRetryInterval = evictionRetryInterval
+        copy.pollInterval = pollInterval
+        return copy
+    }
+
     /// Annotations kinvm puts on each Node: the domain behind it.
     public enum Annotation {
         public static let domain = "kinvm.dev/domain"

@@ -26,6 +26,8 @@ public enum KillPoint: String, CaseIterable, Sendable {
     case nodeDrained = "node.drained"
     /// `cluster delete`: every guest and leftover volume is gone; the network is not.
     case clusterGuestsDeleted = "cluster.guests-deleted"
+    /// `cluster apply`: the hosts are connected and the record written; no node changed yet.
+    case clusterApplyPlanned = "cluster.apply-planned"
 
     /// The environment variable that arms kill points.
     public static let environmentVariable = "KINVM_KILL_AT"
@@ -63,6 +65,38 @@ public enum KillPoint: String, CaseIterable, Sendable {
     /// Whether `targets` arm this point for `subject`.
     public func isArmed(for subject: String, in targets: [Target]) -> Bool {
         targets.contains { $0.point == self && ($0.subject == nil || $0.subject == subject) }
+    }
+
+    /// The environment variables that make kinvm pause at a point instead of dying:
+    /// `KINVM_PAUSE_AT=POINT[:SUBJECT]` and `KINVM_PAUSE_FILE=PATH`. At the point kinvm creates
+    /// PATH (with the point's name in it) and waits until PATH is removed: a test can then change
+    /// the world (take a host down) at exactly that moment.
+    public static let pauseVariable = "KINVM_PAUSE_AT"
+    public static let pauseFileVariable = "KINVM_PAUSE_FILE"
+
+    static let pauses: (targets: [Target], file: String)? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let value = environment[pauseVariable], !value.isEmpty, let file = environment[pauseFileVariable], !file.isEmpty else {
+            return nil
+        }
+        do throws(ProvisionerError) {
+            return (try parse(value), file)
+        } catch {
+            FileHandle.standardError.write(Data("kinvm: \(pauseVariable): \(error.message)\n".utf8))
+            exit(64)
+        }
+    }()
+
+    /// Kills this process at an armed point (``reach(_:)``), or pauses it at one armed through
+    /// ``pauseVariable`` until the pause file is removed.
+    public func reachOrPause(_ subject: String) async {
+        reach(subject)
+        guard let pauses = Self.pauses, isArmed(for: subject, in: pauses.targets) else { return }
+        FileManager.default.createFile(atPath: pauses.file, contents: Data("\(rawValue) \(subject)\n".utf8))
+        FileHandle.standardError.write(Data("kinvm: \(Self.pauseVariable): paused at \(rawValue) (\(subject)) until \(pauses.file) is removed\n".utf8))
+        while FileManager.default.fileExists(atPath: pauses.file) {
+            try? await Task.sleep(for: .milliseconds(200))
+        }
     }
 
     /// Kills this process with SIGKILL when ``armed`` arms this point for `subject`.

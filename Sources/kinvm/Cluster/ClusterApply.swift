@@ -24,14 +24,14 @@ struct ClusterApply: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let spec = try spec.load()
         try await ClusterApply.apply(spec, options: work.options, dryRun: dryRun, output: output, connection: connection)
     }
 
-    static func apply(_ spec: ClusterSpec, options: ClusterOptions, dryRun: Bool, output: OutputFormat, connection: ConnectionOptions)
+    static func apply(_ spec: ClusterSpec, options: ClusterOptions, dryRun: Bool, output: OutputFormat, connection: FleetOptions)
         async throws
     {
         let progress = ClusterCommand.progressPrinter()

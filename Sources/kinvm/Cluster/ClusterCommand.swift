@@ -1,6 +1,7 @@
 import ArgumentParser
 import DomainTemplates
 import Foundation
+import Logging
 import Provisioner
 
 /// `kinvm cluster …`: whole Kubernetes clusters of kinvm guests from one spec file.
@@ -82,17 +83,39 @@ struct ClusterWorkOptions: ParsableArguments {
 }
 
 extension ClusterCommand {
-    /// Opens libvirt (the spec's connection unless -c is given), runs `body` with a cluster
-    /// manager, and turns a failure into `kinvm: …` and exit status 1 (exit codes pass through).
+    /// Connects to the cluster's hosts (the spec's; without a spec, the hosts file or the `-c`
+    /// host, then the hosts the recorded spec of `cluster` names), runs `body` with a cluster
+    /// manager over them, and turns a failure into `kinvm: …` and exit status 1 (exit codes pass
+    /// through).
     static func withClusters<T>(
-        _ connection: ConnectionOptions, spec: ClusterSpec? = nil, _ body: (ClusterManager) async throws -> T
+        _ options: FleetOptions, spec: ClusterSpec? = nil, cluster: String? = nil, _ body: (ClusterManager) async throws -> T
     ) async throws -> T {
-        var connection = connection
-        if connection.connect == nil, let uri = spec?.connection { connection.connect = uri }
-        return try await LibvirtSession.with(connection, logLabel: "kinvm.clusters", multiline: true) { host, logger in
-            let searchPath = TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable))
-                .searchPath
-            return try await body(ClusterManager(guests: GuestManager(connection: host, logger: logger), templateSearchPath: searchPath, logger: logger))
+        var logger = Logger(label: "kinvm.clusters")
+        logger.logLevel = .warning
+        let searchPath = TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable))
+            .searchPath
+        let hosts = try spec.map { options.hosts(of: $0) } ?? options.loadHosts()
+        var fleet = try await options.open(hosts, logger: logger)
+        do {
+            if spec == nil, let cluster {
+                // The recorded spec may name hosts beyond those given: work over all of them.
+                let recorded = try? await ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger).recordedSpec(cluster)
+                let known = Set(fleet.hosts.map(\.name))
+                if let recorded, !recorded.hosts.isEmpty, recorded.hosts.contains(where: { !known.contains($0.name) }) {
+                    await fleet.close()
+                    fleet = try await options.open(recorded.hosts, logger: logger)
+                }
+            }
+            let result = try await body(ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger))
+            await fleet.close()
+            return result
+        } catch let error as ProvisionerError {
+            await fleet.close()
+            Terminal.error(error.description)
+            throw ExitCode.failure
+        } catch {
+            await fleet.close()
+            throw error
         }
     }
 

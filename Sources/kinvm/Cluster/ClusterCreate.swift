@@ -26,7 +26,7 @@ struct ClusterCreate: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let spec = try spec.load()

@@ -10,6 +10,12 @@ struct ClusterDelete: AsyncParsableCommand {
             guests' kinvm metadata and the network's record. The kinvm-NAME entries are taken out \
             of your kubeconfig ($KUBECONFIG's first file, else ~/.kube/config) when present. Exit \
             status 1 when a named cluster does not exist (unless --ignore-not-found).
+
+            A cluster over several hosts is deleted from every host at once. A host that does not \
+            answer is tried again (--retries, --retry-interval); if it still does not, everything \
+            else is deleted, the cluster's record stays on the cleaned hosts marked for deletion \
+            (`cluster list` shows it as Deleting, `kinvm gc` and `cluster delete` finish it), and \
+            the exit status is 1.
             """)
 
     @Argument(help: "Cluster names.")
@@ -18,45 +24,70 @@ struct ClusterDelete: AsyncParsableCommand {
     @Flag(help: "Succeed when a cluster does not exist.")
     var ignoreNotFound = false
 
+    @Option(help: "How many more times to try a host that does not answer.")
+    var retries = 3
+
+    @Option(help: ArgumentHelp("How long to wait between those tries.", valueName: "duration"))
+    var retryInterval = DurationArgument(seconds: 5)
+
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func validate() throws {
         guard !names.isEmpty else { throw ValidationError("give at least one cluster name.") }
     }
 
     func run() async throws {
-        let deletions = try await ClusterDelete.delete(names, ignoreNotFound: ignoreNotFound, connection: connection)
+        let options = ClusterDeleteOptions(retries: max(0, retries), retryInterval: retryInterval.duration, open: connection.openOptions)
+        let deletions = try await ClusterDelete.delete(names, ignoreNotFound: ignoreNotFound, options: options, connection: connection)
         switch output {
         case .json: print(try Rendering.json(deletions))
         case .yaml: print(try Rendering.yaml(deletions), terminator: "")
         case .text:
             for deletion in deletions {
                 let volumes = deletion.guests.flatMap(\.deletedVolumes).count + deletion.orphanVolumes.count
-                print(
-                    "deleted cluster \(deletion.cluster): \(deletion.guests.count) guests, \(volumes) volumes"
-                        + (deletion.network.map { ", network \($0)" } ?? "") + String(format: " (%.1fs)", deletion.seconds))
+                let hosts = deletion.hosts.count > 1 ? " on hosts \(deletion.hosts.joined(separator: ", "))" : ""
+                if deletion.pendingHosts.isEmpty {
+                    print(
+                        "deleted cluster \(deletion.cluster): \(deletion.guests.count) guests, \(volumes) volumes"
+                            + (deletion.network.map { ", network \($0)" } ?? "") + hosts + String(format: " (%.1fs)", deletion.seconds))
+                } else {
+                    print(
+                        "partly deleted cluster \(deletion.cluster): \(deletion.guests.count) guests, \(volumes) volumes\(hosts); "
+                            + "not reached: \(deletion.pendingHosts.keys.sorted().joined(separator: ", "))" + String(format: " (%.1fs)", deletion.seconds))
+                }
             }
         }
+        if deletions.contains(where: { !$0.pendingHosts.isEmpty }) { throw ExitCode.failure }
     }
 
     /// Deletes each cluster and its kubeconfig context; the first failure (after all were tried) exits 1.
-    static func delete(_ names: [String], ignoreNotFound: Bool, connection: ConnectionOptions) async throws -> [ClusterDeletion] {
+    static func delete(_ names: [String], ignoreNotFound: Bool, options: ClusterDeleteOptions, connection: FleetOptions) async throws
+        -> [ClusterDeletion]
+    {
         let progress = ClusterCommand.progressPrinter()
         var deletions: [ClusterDeletion] = []
         var failed = false
         for name in names {
             do {
-                let deletion = try await ClusterCommand.withClusters(connection) { clusters -> ClusterDeletion? in
+                let deletion = try await ClusterCommand.withClusters(connection, cluster: name) { clusters -> ClusterDeletion? in
                     do {
-                        return try await clusters.delete(name, progress: progress)
+                        return try await clusters.delete(name, options: options, progress: progress)
                     } catch let error as ProvisionerError where error.code == .notFound && ignoreNotFound {
                         return nil as ClusterDeletion?
                     }
                 }
                 if let deletion { deletions.append(deletion) }
+                if let deletion, !deletion.pendingHosts.isEmpty {
+                    for (host, reason) in deletion.pendingHosts.sorted(by: { $0.key < $1.key }) {
+                        Terminal.error(
+                            "cluster \(name): host \(host) did not answer (\(reason)); its guests are not deleted. The cluster's record "
+                                + "is kept, marked for deletion: run `kinvm cluster delete \(name)` again, or `kinvm gc`, once it answers")
+                    }
+                    continue
+                }
                 let path = KubeconfigMerge.targetPath()
                 if try KubeconfigMerge.removeFromFile(cluster: name, path: path) {
                     Terminal.progress("removed context \(KubeconfigMerge.contextName(cluster: name)) from \(path)")
@@ -87,12 +118,13 @@ struct GCCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let expired = try await ClusterCommand.withClusters(connection) { try await $0.expiredClusters() }
         if !dryRun, !expired.isEmpty {
-            _ = try await ClusterDelete.delete(expired.map(\.cluster), ignoreNotFound: true, connection: connection)
+            _ = try await ClusterDelete.delete(
+                expired.map(\.cluster), ignoreNotFound: true, options: ClusterDeleteOptions(open: connection.openOptions), connection: connection)
         }
         switch output {
         case .json: print(try Rendering.json(expired))

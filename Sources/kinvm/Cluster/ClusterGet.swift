@@ -11,11 +11,11 @@ struct ClusterGet: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, wide, json or yaml.")
     var output: GuestOutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let name = name
-        let cluster = try await ClusterCommand.withClusters(connection) { try await $0.get(name) }
+        let cluster = try await ClusterCommand.withClusters(connection, cluster: name) { try await $0.get(name) }
         switch output {
         case .json: print(try Rendering.json(cluster))
         case .yaml: print(try Rendering.yaml(cluster), terminator: "")
@@ -23,13 +23,20 @@ struct ClusterGet: AsyncParsableCommand {
             print(
                 "cluster \(cluster.name): \(cluster.status), \(cluster.distribution ?? "?"), API server \(cluster.apiServer ?? "-"), "
                     + "network \(cluster.network ?? "-") \(cluster.cidr ?? "")" + (cluster.expires.map { ", expires \($0)" } ?? ""))
-            var header = ["NAME", "POOL", "ROLE", "STATE", "STATUS", "IP"]
+            if cluster.hosts.count > 1 || !cluster.unreachableHosts.isEmpty {
+                let down = cluster.unreachableHosts.keys.sorted()
+                print("hosts: " + cluster.hosts.map { down.contains($0) ? "\($0) (unreachable)" : $0 }.joined(separator: ", "))
+            }
+            if !cluster.pendingDelete.isEmpty {
+                print("being deleted; not reached yet: \(cluster.pendingDelete.joined(separator: ", "))")
+            }
+            var header = ["NAME", "POOL", "ROLE", "HOST", "STATE", "STATUS", "IP"]
             if output == .wide { header += ["VCPUS", "MEMORY"] }
             print(
                 Rendering.table(
                     header,
                     cluster.nodes.map { node in
-                        var row = [node.name, node.pool, node.role, node.state, node.nodeStatus ?? "-", node.ip ?? "-"]
+                        var row = [node.name, node.pool, node.role, node.host ?? "-", node.state, node.nodeStatus ?? "-", node.ip ?? "-"]
                         if output == .wide { row += ["\(node.vcpus)", Rendering.bytes(node.memoryBytes)] }
                         return row
                     }))

@@ -18,11 +18,11 @@ struct ClusterKubeconfig: AsyncParsableCommand {
     @Flag(help: "Merge into your kubeconfig instead of printing.")
     var merge = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let name = name
-        let kubeconfig = try await ClusterCommand.withClusters(connection) { try await $0.kubeconfig(name) }
+        let kubeconfig = try await ClusterCommand.withClusters(connection, cluster: name) { try await $0.kubeconfig(name) }
         guard merge else {
             print(kubeconfig, terminator: kubeconfig.hasSuffix("\n") ? "" : "\n")
             return

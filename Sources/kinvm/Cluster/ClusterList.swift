@@ -9,7 +9,7 @@ struct ClusterList: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, wide, json or yaml.")
     var output: GuestOutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let clusters = try await ClusterCommand.withClusters(connection) { try await $0.list() }
@@ -17,23 +17,30 @@ struct ClusterList: AsyncParsableCommand {
         case .json: print(try Rendering.json(clusters))
         case .yaml: print(try Rendering.yaml(clusters), terminator: "")
         case .text, .wide:
-            var header = ["NAME", "STATUS", "NODES", "DISTRIBUTION", "API SERVER", "AGE", "EXPIRES"]
+            var header = ["NAME", "STATUS", "NODES", "HOSTS", "DISTRIBUTION", "API SERVER", "AGE", "EXPIRES"]
             if output == .wide { header += ["NETWORK", "CIDR"] }
             let rows = clusters.map { cluster -> [String] in
                 let wanted = cluster.wanted.values.reduce(0, +)
                 var row = [
-                    cluster.name, cluster.status, "\(cluster.nodes.count)/\(wanted)", cluster.distribution ?? "-", cluster.apiServer ?? "-",
+                    cluster.name, cluster.status, "\(cluster.nodes.count)/\(wanted)", ClusterList.hosts(cluster), cluster.distribution ?? "-",
+                    cluster.apiServer ?? "-",
                     ClusterList.age(cluster.created), cluster.expires ?? "-",
                 ]
                 if output == .wide { row += [cluster.network ?? "-", cluster.cidr ?? "-"] }
                 return row
             }
             if rows.isEmpty {
-                Terminal.progress("No clusters on \(connection.uri).")
+                Terminal.progress("No clusters on \(connection.hostsFile.map { "the hosts of \($0)" } ?? connection.uri).")
             } else {
                 print(Rendering.table(header, rows))
             }
         }
+    }
+
+    /// `h1,h2,h3(unreachable)`.
+    static func hosts(_ cluster: ClusterInfo) -> String {
+        guard !cluster.hosts.isEmpty else { return "-" }
+        return cluster.hosts.map { cluster.unreachableHosts[$0] == nil ? $0 : "\($0)(unreachable)" }.joined(separator: ",")
     }
 
     /// `5m`, `3h`, `2d` since an RFC 3339 time, as kubectl shows ages.

@@ -20,11 +20,11 @@ struct ClusterLogs: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func run() async throws {
         let (name, dir) = (name, dir)
-        let report = try await ClusterCommand.withClusters(connection) { try await $0.collectLogs(name, into: dir) }
+        let report = try await ClusterCommand.withClusters(connection, cluster: name) { try await $0.collectLogs(name, into: dir) }
         switch output {
         case .json: print(try Rendering.json(report))
         case .yaml: print(try Rendering.yaml(report), terminator: "")

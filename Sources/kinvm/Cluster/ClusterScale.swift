@@ -22,7 +22,7 @@ struct ClusterScale: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: FleetOptions
 
     func validate() throws {
         guard !pool.isEmpty else { throw ValidationError("give at least one --pool POOL=COUNT.") }
@@ -36,7 +36,7 @@ struct ClusterScale: AsyncParsableCommand {
 
     func run() async throws {
         let (name, pool, connection) = (name, pool, connection)
-        var spec = try await ClusterCommand.withClusters(connection) { clusters in try await clusters.recordedSpec(name) }
+        var spec = try await ClusterCommand.withClusters(connection, cluster: name) { clusters in try await clusters.recordedSpec(name) }
         for entry in pool {
             let parts = entry.split(separator: "=", maxSplits: 1)
             do {

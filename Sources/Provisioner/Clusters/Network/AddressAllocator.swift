@@ -40,9 +40,12 @@ public struct AddressAllocation: Sendable, Hashable {
 ///   Reservations of unwanted nodes still count as taken: they are released only after their node
 ///   is gone, so a new node never shares an address with a node still being removed.
 public enum AddressAllocator {
+    /// - Parameter range: the addresses to hand out (a bridged network's `addresses`); nil:
+    ///   ``IPv4Network/nodeAddresses``.
     public static func allocate(
-        in network: IPv4Network, existing: [DHCPReservation], wanted nodes: [String]
+        in network: IPv4Network, range: ClosedRange<UInt32>? = nil, existing: [DHCPReservation], wanted nodes: [String]
     ) throws(ProvisionerError) -> AddressAllocation {
+        let pool = range ?? network.nodeAddresses
         var seen = Set<String>()
         for node in nodes where !seen.insert(node).inserted {
             throw ProvisionerError(.invalidArgument, "node '\(node)' is wanted twice in network \(network)")
@@ -50,16 +53,16 @@ public enum AddressAllocator {
         var byNode: [String: DHCPReservation] = [:]
         for reservation in existing where byNode[reservation.node] == nil { byNode[reservation.node] = reservation }
         var taken = Set(existing.map(\.ip.value))
-        var candidates = network.nodeAddresses.makeIterator()
+        var candidates = pool.makeIterator()
         var reservations: [DHCPReservation] = []
         var added: [DHCPReservation] = []
         for node in nodes {
-            if let kept = byNode[node], network.nodeAddresses.contains(kept.ip.value) {
+            if let kept = byNode[node], pool.contains(kept.ip.value) {
                 reservations.append(.forNode(node, ip: kept.ip))
                 continue
             }
             guard let free = nextFree(&candidates, taken: taken) else {
-                throw full(network, existing: existing, wanted: nodes.count)
+                throw full(network, pool: pool, existing: existing, wanted: nodes.count)
             }
             taken.insert(free)
             let reservation = DHCPReservation.forNode(node, ip: IPv4Address(free))
@@ -83,13 +86,15 @@ public enum AddressAllocator {
         return nil
     }
 
-    private static func full(_ network: IPv4Network, existing: [DHCPReservation], wanted: Int) -> ProvisionerError {
-        let first = IPv4Address(network.nodeAddresses.lowerBound)
-        let last = IPv4Address(network.nodeAddresses.upperBound)
-        let held = existing.filter { network.nodeAddresses.contains($0.ip.value) }.count
+    private static func full(_ network: IPv4Network, pool: ClosedRange<UInt32>, existing: [DHCPReservation], wanted: Int)
+        -> ProvisionerError
+    {
+        let first = IPv4Address(pool.lowerBound)
+        let last = IPv4Address(pool.upperBound)
+        let held = existing.filter { pool.contains($0.ip.value) }.count
         return ProvisionerError(
             .insufficientResources,
-            "network \(network) is full: it has room for \(network.nodeCapacity) nodes (\(first)–\(last)), "
+            "network \(network) is full: it has room for \(pool.count) nodes (\(first)–\(last)), "
                 + "\(wanted) are wanted and \(held) addresses are reserved; "
                 + "use a larger network (a smaller prefix) or fewer nodes")
     }

@@ -13,6 +13,7 @@ extension ClusterNetwork {
     @discardableResult
     public func reserve(_ reservations: [DHCPReservation]) async throws(ProvisionerError) -> [DHCPReservation] {
         let (network, definitions, state) = try await ownedNetwork(doing: "reserve addresses in")
+        if state.mode == .bridged { return try await recordAddresses(reservations, in: state) }
         for reservation in reservations { try check(reservation, in: state) }
         let changed = try await apply(to: network, definitions) { xml throws(ProvisionerError) in
             try DHCPHostChanges.reserve(reservations, existing: ClusterNetworkXML.hostEntries(xml), network: name)
@@ -30,7 +31,17 @@ extension ClusterNetwork {
     @discardableResult
     public func release(nodes: [String]) async throws(ProvisionerError) -> [String] {
         guard try await lookUp() != nil else { return [] }
-        let (network, definitions, _) = try await ownedNetwork(doing: "release addresses in")
+        let (network, definitions, state) = try await ownedNetwork(doing: "release addresses in")
+        if state.mode == .bridged {
+            let released = nodes.filter { node in state.reservations.contains { $0.node == node } }
+            if !released.isEmpty {
+                try await updateRecord { metadata in
+                    metadata.addresses.removeAll { released.contains($0.node) }
+                    for node in released { metadata.placements[node] = nil }
+                }
+            }
+            return released
+        }
         let changed = try await apply(to: network, definitions) { xml throws(ProvisionerError) in
             DHCPHostChanges.release(nodes: nodes, existing: try ClusterNetworkXML.hostEntries(xml))
         }
@@ -39,6 +50,28 @@ extension ClusterNetwork {
             logger.info("released addresses", metadata: ["network": "\(name)", "nodes": "\(released)"])
         }
         return released
+    }
+
+    /// Bridged networks: the reservations kept in the record (no DHCP). An address held by
+    /// another node is refused.
+    private func recordAddresses(_ reservations: [DHCPReservation], in state: ClusterNetworkState) async throws(ProvisionerError)
+        -> [DHCPReservation]
+    {
+        let current = state.reservations
+        for reservation in reservations {
+            if let holder = current.first(where: { $0.ip == reservation.ip && $0.node != reservation.node }) {
+                throw ProvisionerError(.inUse, "address \(reservation.ip) of network '\(name)' is held by \(holder.node); cannot give it to \(reservation.node)")
+            }
+        }
+        let changed = reservations.filter { !current.contains($0) }
+        guard !changed.isEmpty else { return [] }
+        try await updateRecord { metadata in
+            metadata.addresses.removeAll { old in changed.contains { $0.node == old.node } }
+            metadata.addresses += changed
+            metadata.addresses.sort { $0.ip < $1.ip }
+        }
+        logger.info("recorded addresses", metadata: ["network": "\(name)", "reservations": "\(changed)"])
+        return changed
     }
 
     private func ownedNetwork(doing action: String) async throws(ProvisionerError)

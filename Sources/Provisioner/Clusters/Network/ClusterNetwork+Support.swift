@@ -71,6 +71,17 @@ extension ClusterNetwork {
 
     /// Refuses an existing network whose address or mode differ from the definition's.
     static func checkMatches(_ state: ClusterNetworkState, _ definition: ClusterNetworkDefinition) throws(ProvisionerError) {
+        if definition.mode == .bridged || state.mode == .bridged {
+            guard state.mode == definition.mode, state.bridge == definition.bridge else {
+                throw ProvisionerError(
+                    .unsupported,
+                    "network '\(state.name)' is \(state.forwardMode.map { "in forward mode '\($0)'" } ?? "isolated")"
+                        + "\(state.bridge.map { " on bridge \($0)" } ?? ""), the spec asks for \(definition.mode.rawValue)"
+                        + "\(definition.bridge.map { " on bridge \($0)" } ?? ""); a cluster network's mode and bridge cannot change: "
+                        + "delete the cluster and create it again")
+            }
+            return
+        }
         guard state.cidr == definition.cidr, state.hostAddress == definition.cidr.gateway else {
             let current = state.cidr.map { "\($0) (host \(state.hostAddress.map(String.init(describing:)) ?? "-"))" }
             throw ProvisionerError(

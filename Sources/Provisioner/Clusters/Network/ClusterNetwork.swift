@@ -54,7 +54,7 @@ public struct ClusterNetwork: Sendable {
                 "the definition of network '\(definition.name)' (cluster '\(definition.metadata.cluster)') "
                     + "was given to network '\(name)' of cluster '\(cluster)'")
         }
-        try await checkNoOverlap(definition.cidr)
+        if definition.mode != .bridged { try await checkNoOverlap(definition.cidr) }
         var defined = false
         let network: Network
         if let existing = try await lookUp() {
@@ -95,15 +95,26 @@ public struct ClusterNetwork: Sendable {
     /// (libvirt's test driver, which also forgets a redefinition made while the network runs), the
     /// network is stopped, redefined and started again.
     public func setSpec(yaml: String, ttlSeconds: Int?) async throws(ProvisionerError) {
+        try await updateRecord { metadata in
+            metadata.spec = yaml
+            metadata.ttlSeconds = ttlSeconds
+        }
+    }
+
+    /// Changes the network's record with `change` (its generation counted up), as
+    /// ``setSpec(yaml:ttlSeconds:)`` describes; nothing when `change` leaves it as it was.
+    public func updateRecord(_ change: (inout ClusterNetworkMetadata) -> Void) async throws(ProvisionerError) {
         guard let network = try await lookUp() else {
             throw ProvisionerError(.notFound, "network '\(name)' of cluster '\(cluster)' does not exist")
         }
         let definitions = try await definitions(of: network)
         let current = try await Self.state(of: network, definitions: definitions)
         try checkOwned(current, doing: "change")
-        guard var metadata = current.metadata else { return }
-        metadata.spec = yaml
-        metadata.ttlSeconds = ttlSeconds
+        guard let old = current.metadata else { return }
+        var metadata = old
+        change(&metadata)
+        guard metadata != old else { return }
+        metadata.generation = max(old.generation + 1, Self.generationNow())
         let xml = try ClusterNetworkXML.replacingMetadata(
             in: definitions.config ?? definitions.live ?? "", with: metadata)
         let restart = definitions.live != nil && !definitions.separate

@@ -6,6 +6,10 @@ public enum ClusterNetworkMode: String, Sendable, Hashable, Codable, CaseIterabl
     case nat
     /// No `<forward>`: guests reach each other and the host only.
     case isolated
+    /// `<forward mode='bridge'/>` on an existing host bridge: guests join the host's layer-2
+    /// segment; no DHCP (kinvm writes each node's address into its cloud-init network-config, and
+    /// keeps the assignments in the record's `<kinvm:address>` elements).
+    case bridged
 }
 
 /// kinvm's record on a cluster network, in its `<metadata>`:
@@ -28,12 +32,29 @@ public struct ClusterNetworkMetadata: Sendable, Hashable, Codable {
     public var ttlSeconds: Int?
     /// The spec the cluster was created or last applied with, as YAML text.
     public var spec: String
+    /// Counts the changes of the record. A cluster over several hosts keeps one record per host;
+    /// the one with the highest generation is the latest (a host that was down missed changes).
+    public var generation: Int
+    /// Bridged networks: the address kinvm gave each node (no DHCP holds them).
+    public var addresses: [DHCPReservation]
+    /// The host each node was placed on (a spec's `hosts[].name`).
+    public var placements: [String: String]
+    /// Hosts a `cluster delete` could not reach yet; not empty: the cluster is being deleted, and
+    /// `cluster delete` or `kinvm gc` finishes the job once they answer.
+    public var pendingDelete: [String]
 
-    public init(cluster: String, created: String, ttlSeconds: Int? = nil, spec: String) {
+    public init(
+        cluster: String, created: String, ttlSeconds: Int? = nil, spec: String, generation: Int = 1, addresses: [DHCPReservation] = [],
+        placements: [String: String] = [:], pendingDelete: [String] = []
+    ) {
         self.cluster = cluster
         self.created = created
         self.ttlSeconds = ttlSeconds
         self.spec = spec
+        self.generation = generation
+        self.addresses = addresses
+        self.placements = placements
+        self.pendingDelete = pendingDelete
     }
 
     /// `2026-11-29T05:00:00Z`: a time in the form ``created`` takes.
@@ -112,6 +133,7 @@ public struct ClusterNetworkState: Sendable, Hashable {
         switch forwardMode {
         case nil: .isolated
         case "nat": .nat
+        case "bridge": .bridged
         default: nil
         }
     }

@@ -32,6 +32,14 @@ public enum ClusterNetworkXML {
         do {
             try root.appendChild("name", text: definition.name)
             try appendMetadata(definition.metadata, to: root.appendChild("metadata"))
+            if definition.mode == .bridged {
+                guard let bridge = definition.bridge else {
+                    throw ProvisionerError(.invalidArgument, "bridged network '\(definition.name)' needs the name of a host bridge")
+                }
+                try root.appendChild("forward", attributes: [("mode", "bridge")])
+                try root.appendChild("bridge", attributes: [("name", bridge)])
+                return document.serialized()
+            }
             if definition.mode == .nat { try root.appendChild("forward", attributes: [("mode", "nat")]) }
             if let bridge = definition.bridge {
                 try root.appendChild("bridge", attributes: [("name", bridge), ("stp", "on"), ("delay", "0")])
@@ -45,9 +53,13 @@ public enum ClusterNetworkXML {
             for reservation in definition.reservations {
                 try dhcp.appendChild("host", attributes: hostAttributes(reservation))
             }
-        } catch {
+        } catch let error as ProvisionerError {
+            throw error
+        } catch let error as XMLError {
             throw ProvisionerError(
                 .invalidArgument, "cannot write the XML of network '\(definition.name)': \(error.message)")
+        } catch {
+            throw ProvisionerError(.invalidArgument, "cannot write the XML of network '\(definition.name)': \(error)")
         }
         return document.serialized()
     }
@@ -66,6 +78,10 @@ public enum ClusterNetworkXML {
             state.cidr = ip.network
             state.hostAddress = ip.address
             state.reservations = dhcpHosts(ip.element).compactMap(\.reservation)
+        }
+        if state.mode == .bridged, let metadata = state.metadata {
+            state.reservations = metadata.addresses
+            state.cidr = (try? ClusterSpec.parse(metadata.spec))?.network.cidr
         }
         return state
     }
@@ -132,10 +148,23 @@ public enum ClusterNetworkXML {
                 .firstChild(named: ClusterNetworkMetadata.elementName, namespaceURI: namespace),
             element.attribute("owner") == KinvmMetadata.owner, let cluster = element.attribute("name")
         else { return nil }
+        var placements: [String: String] = [:]
+        for placement in element.children(named: "placement", namespaceURI: namespace) {
+            if let node = placement.attribute("node"), let host = placement.attribute("host") { placements[node] = host }
+        }
         return ClusterNetworkMetadata(
             cluster: cluster, created: element.attribute("created") ?? "",
             ttlSeconds: element.attribute("ttl").flatMap { Int($0) },
-            spec: element.firstChild(named: ClusterNetworkMetadata.specElementName, namespaceURI: namespace)?.text ?? "")
+            spec: element.firstChild(named: ClusterNetworkMetadata.specElementName, namespaceURI: namespace)?.text ?? "",
+            generation: element.attribute("generation").flatMap { Int($0) } ?? 1,
+            addresses: element.children(named: "address", namespaceURI: namespace).compactMap { address in
+                guard let node = address.attribute("node"), let mac = address.attribute("mac"),
+                    let ip = address.attribute("ip").flatMap({ IPv4Address($0) })
+                else { return nil }
+                return DHCPReservation(node: node, mac: mac, ip: ip)
+            },
+            placements: placements,
+            pendingDelete: element.children(named: "pending-delete", namespaceURI: namespace).compactMap { $0.attribute("host") })
     }
 
     /// The `<ip>` elements of family IPv4 (libvirt's default) with a readable address and size;
@@ -170,12 +199,23 @@ public enum ClusterNetworkXML {
     private static func appendMetadata(_ metadata: ClusterNetworkMetadata, to container: XMLElement) throws(XMLError) {
         let attributes = [
             ("owner", KinvmMetadata.owner), ("name", metadata.cluster), ("created", metadata.created),
-            ("ttl", metadata.ttlSeconds.map(String.init)),
+            ("ttl", metadata.ttlSeconds.map(String.init)), ("generation", String(metadata.generation)),
         ].compactMap { key, value in value.map { (key, $0) } }
         let cluster = try container.appendChild(
             ClusterNetworkMetadata.elementName, attributes: attributes, namespaceURI: namespace, prefix: prefix)
         try cluster.appendChild(
             ClusterNetworkMetadata.specElementName, text: metadata.spec, namespaceURI: namespace, prefix: prefix)
+        for address in metadata.addresses {
+            try cluster.appendChild(
+                "address", attributes: [("node", address.node), ("mac", address.mac), ("ip", address.ip.description)],
+                namespaceURI: namespace, prefix: prefix)
+        }
+        for (node, host) in metadata.placements.sorted(by: { $0.key < $1.key }) {
+            try cluster.appendChild("placement", attributes: [("node", node), ("host", host)], namespaceURI: namespace, prefix: prefix)
+        }
+        for host in metadata.pendingDelete {
+            try cluster.appendChild("pending-delete", attributes: [("host", host)], namespaceURI: namespace, prefix: prefix)
+        }
     }
 
     private static func hostAttributes(_ reservation: DHCPReservation) -> [(String, String)] {

@@ -32,7 +32,7 @@ extension ClusterSpec {
     }
 
     static let specFields = [
-        "connection", "virtType", "kubernetes", "image", "storagePool", "boot", "network", "controlPlane", "pools",
+        "connection", "hosts", "placement", "virtType", "kubernetes", "image", "storagePool", "boot", "network", "controlPlane", "pools",
         "sshKeys", "sshKeyFiles", "ttl",
     ]
 }
@@ -98,6 +98,8 @@ struct SpecParser {
         // A wrong value is already an issue (and the parse throws), so optional fields fall
         // back to their defaults here whether absent or wrong.
         let connection = reader.field(fields, "connection").flatMap { reader.string($0, at: "spec.connection") }
+        let hosts = reader.field(fields, "hosts").flatMap { self.hosts($0) } ?? []
+        let placement = reader.field(fields, "placement").flatMap { reader.choice($0, at: "spec.placement", PlacementStrategy.self) }
         let virtType = reader.field(fields, "virtType").flatMap { reader.choice($0, at: "spec.virtType", DomainSpec.VirtType.self) }
         let kubernetes = reader.field(fields, "kubernetes", required: true).flatMap { self.kubernetes($0) }
         let image = reader.field(fields, "image", required: true).flatMap { self.volume($0, at: "spec.image") }
@@ -110,23 +112,29 @@ struct SpecParser {
         let ttl = reader.field(fields, "ttl").flatMap { self.ttl($0) }
         guard let name, let kubernetes, let image, let network, let controlPlane else { return nil }
         let spec = ClusterSpec(
-            name: name, connection: connection, virtType: virtType ?? .kvm, kubernetes: kubernetes, image: image,
+            name: name, connection: connection, hosts: hosts, placement: placement ?? .spread, virtType: virtType ?? .kvm, kubernetes: kubernetes, image: image,
             storagePool: storagePool, boot: boot, network: network, controlPlane: controlPlane,
             pools: pools, sshKeys: keys, ttl: ttl)
         checkCapacity(spec, fields)
+        checkHosts(spec, fields)
         return spec
     }
 
     /// More nodes than the network has addresses for.
     private mutating func checkCapacity(_ spec: ClusterSpec, _ fields: SpecReader.Fields) {
         let total = spec.groups.reduce(0) { $0 + max($1.count, 0) }
-        guard total > spec.network.cidr.nodeCapacity, let network = fields["network"],
-            case .mapping(let mapping) = network
-        else { return }
+        let room = spec.network.nodeAddresses.count
+        guard total > room, let network = fields["network"], case .mapping(let mapping) = network else { return }
+        if let range = spec.network.addresses {
+            reader.report(
+                mapping["addresses"] ?? network, "spec.network.addresses",
+                "\(range.lowerBound)-\(range.upperBound) has room for \(room) nodes but the spec asks for \(total); widen the range")
+            return
+        }
         let cidrNode = mapping["cidr"] ?? network
         reader.report(
             cidrNode, "spec.network.cidr",
-            "\(spec.network.cidr) has room for \(spec.network.cidr.nodeCapacity) nodes (from .\(IPv4Network.firstNodeOffset) up) but the spec asks for \(total); use a shorter prefix")
+            "\(spec.network.cidr) has room for \(room) nodes (from .\(IPv4Network.firstNodeOffset) up) but the spec asks for \(total); use a shorter prefix")
     }
 
     private mutating func kubernetes(_ node: Node) -> ClusterSpec.Kubernetes? {
@@ -191,7 +199,8 @@ struct SpecParser {
 
     private mutating func network(_ node: Node, cluster: String?) -> ClusterSpec.Network? {
         let path = "spec.network"
-        guard let fields = reader.mapping(node, at: path, known: ["mode", "cidr", "name"]) else { return nil }
+        guard let fields = reader.mapping(node, at: path, known: ["mode", "cidr", "name", "bridge", "addresses", "gateway", "dns"])
+        else { return nil }
         let mode = reader.field(fields, "mode", required: true).flatMap {
             reader.choice($0, at: "\(path).mode", ClusterSpec.Network.Mode.self)
         }
@@ -212,7 +221,9 @@ struct SpecParser {
             }
         }
         guard let mode, let cidr, let name else { return nil }
-        return ClusterSpec.Network(mode: mode, cidr: cidr, name: name)
+        var network = ClusterSpec.Network(mode: mode, cidr: cidr, name: name)
+        guard bridgedFields(fields, into: &network) else { return nil }
+        return network
     }
 
     private mutating func ttl(_ node: Node) -> Int? {

@@ -8,7 +8,9 @@ extension ClusterSpec {
     public func yaml() -> String {
         var specPairs: [(String, Node)] = []
         if let connection { specPairs.append(("connection", SpecYAML.text(connection))) }
+        if !hosts.isEmpty { specPairs.append(("hosts", SpecYAML.list(hosts.map(SpecYAML.host)))) }
         specPairs += [
+            ("placement", SpecYAML.text(placement.rawValue)),
             ("virtType", SpecYAML.text(virtType.rawValue)),
             ("kubernetes", kubernetesNode),
             ("image", SpecYAML.text(image.description)),
@@ -21,13 +23,7 @@ extension ClusterSpec {
             specPairs.append(("boot", SpecYAML.mapping(pairs)))
         }
         specPairs += [
-            (
-                "network",
-                SpecYAML.mapping([
-                    ("mode", SpecYAML.text(network.mode.rawValue)), ("cidr", SpecYAML.text(network.cidr.description)),
-                    ("name", SpecYAML.text(network.name)),
-                ])
-            ),
+            ("network", networkNode),
             ("controlPlane", SpecYAML.group(controlPlane, named: false)),
             ("pools", SpecYAML.list(pools.map { SpecYAML.group($0, named: true) })),
             ("sshKeys", SpecYAML.list(sshKeys.map(SpecYAML.text))),
@@ -45,6 +41,18 @@ extension ClusterSpec {
             // Emitting a tree of plain mappings, lists and string scalars cannot fail.
             preconditionFailure("cannot emit a cluster spec as YAML: \(error)")
         }
+    }
+
+    private var networkNode: Node {
+        var pairs = [
+            ("mode", SpecYAML.text(network.mode.rawValue)), ("cidr", SpecYAML.text(network.cidr.description)),
+            ("name", SpecYAML.text(network.name)),
+        ]
+        if let bridge = network.bridge { pairs.append(("bridge", SpecYAML.text(bridge))) }
+        if let range = network.addresses { pairs.append(("addresses", SpecYAML.text("\(range.lowerBound)-\(range.upperBound)"))) }
+        if let gateway = network.gateway { pairs.append(("gateway", SpecYAML.text(gateway.description))) }
+        if !network.dns.isEmpty { pairs.append(("dns", SpecYAML.list(network.dns.map { SpecYAML.text($0.description) }))) }
+        return SpecYAML.mapping(pairs)
     }
 
     private var kubernetesNode: Node {
@@ -81,6 +89,17 @@ enum SpecYAML {
 
     static func mapping(_ pairs: [(String, Node)]) -> Node {
         .mapping(Node.Mapping(pairs.map { (Node($0.0, Tag(.str), .plain), $0.1) }, Tag(.map), pairs.isEmpty ? .flow : .block))
+    }
+
+    static func host(_ host: ClusterHost) -> Node {
+        var pairs = [("name", text(host.name)), ("uri", text(host.uri))]
+        if let capacity = host.capacity {
+            var limits: [(String, Node)] = []
+            if let vcpus = capacity.vcpus { limits.append(("vcpus", int(vcpus))) }
+            if let memory = capacity.memory { limits.append(("memory", text(memory.description))) }
+            pairs.append(("capacity", mapping(limits)))
+        }
+        return mapping(pairs)
     }
 
     static func group(_ group: NodeGroup, named: Bool) -> Node {

@@ -15,8 +15,13 @@ public struct ClusterSpec: Sendable, Hashable {
 
     /// `metadata.name`: a DNS label of at most ``maxNameLength`` characters.
     public var name: String
-    /// The libvirt URI; nil means kinvm's default (the CLI's `-c` overrides it).
+    /// The libvirt URI of a one-host cluster; nil means kinvm's default (the CLI's `-c`).
+    /// Exclusive with ``hosts``.
     public var connection: String?
+    /// The hosts the nodes are placed on; empty: the one host of ``connection``.
+    public var hosts: [ClusterHost]
+    /// How new nodes are placed over ``hosts``.
+    public var placement: PlacementStrategy
     public var virtType: DomainSpec.VirtType
     public var kubernetes: Kubernetes
     /// The base image volume every node's root disk is an overlay of.
@@ -35,12 +40,14 @@ public struct ClusterSpec: Sendable, Hashable {
     public var ttl: Int?
 
     public init(
-        name: String, connection: String? = nil, virtType: DomainSpec.VirtType = .kvm, kubernetes: Kubernetes,
+        name: String, connection: String? = nil, hosts: [ClusterHost] = [], placement: PlacementStrategy = .spread, virtType: DomainSpec.VirtType = .kvm, kubernetes: Kubernetes,
         image: VolumeRef, storagePool: String? = nil, boot: DirectBoot? = nil, network: Network,
         controlPlane: NodeGroup, pools: [NodeGroup] = [], sshKeys: [String] = [], ttl: Int? = nil
     ) {
         self.name = name
         self.connection = connection
+        self.hosts = hosts
+        self.placement = placement
         self.virtType = virtType
         self.kubernetes = kubernetes
         self.image = image
@@ -80,17 +87,42 @@ public struct ClusterSpec: Sendable, Hashable {
             case nat
             /// No forwarding: nodes reach each other and the host only.
             case isolated
+            /// Every node's NIC joins an existing bridge on its host (``bridge``); the hosts'
+            /// bridges share one layer-2 segment, and kinvm gives each node a static address
+            /// from ``addresses`` through cloud-init. The mode for clusters over several hosts.
+            case bridged
         }
 
         public var mode: Mode
         public var cidr: IPv4Network
-        /// The libvirt network's name (`kinvm-NAME` unless the spec says otherwise).
+        /// The libvirt network's name (`kinvm-NAME` unless the spec says otherwise). In bridged
+        /// mode it is a `<forward mode='bridge'/>` network on every host, naming ``bridge``.
         public var name: String
+        /// Bridged: the bridge every host has (`br0`).
+        public var bridge: String?
+        /// Bridged: the addresses kinvm hands out (inside ``cidr``); nil: from `.10` to the last.
+        public var addresses: ClosedRange<IPv4Address>?
+        /// Bridged: the nodes' default gateway; nil: none (the segment only).
+        public var gateway: IPv4Address?
+        /// Bridged: the nodes' DNS servers.
+        public var dns: [IPv4Address]
 
-        public init(mode: Mode, cidr: IPv4Network, name: String) {
+        public init(
+            mode: Mode, cidr: IPv4Network, name: String, bridge: String? = nil, addresses: ClosedRange<IPv4Address>? = nil,
+            gateway: IPv4Address? = nil, dns: [IPv4Address] = []
+        ) {
             self.mode = mode
             self.cidr = cidr
             self.name = name
+            self.bridge = bridge
+            self.addresses = addresses
+            self.gateway = gateway
+            self.dns = dns
+        }
+
+        /// The addresses nodes get: ``addresses`` in bridged mode, else `.10` up to the last host address.
+        public var nodeAddresses: ClosedRange<UInt32> {
+            addresses.map { $0.lowerBound.value...$0.upperBound.value } ?? cidr.nodeAddresses
         }
 
         /// The default network name of a cluster.

@@ -1,0 +1,191 @@
+import Foundation
+import Libvirt
+
+/// A cluster's records on the hosts that answered: one per host holding its network.
+struct ClusterRecords: Sendable {
+    /// Host name -> the cluster network there.
+    var byHost: [String: ClusterNetworkState]
+
+    /// The record written last (highest generation), with the host holding it.
+    var latest: (host: String, state: ClusterNetworkState)? {
+        byHost.filter { $0.value.metadata != nil }
+            .max { ($0.value.metadata!.generation, $1.key) < ($1.value.metadata!.generation, $0.key) }
+            .map { ($0.key, $0.value) }
+    }
+
+    var isEmpty: Bool { byHost.isEmpty }
+}
+
+extension ClusterManager {
+    /// The cluster's network on every reachable host (hosts without one are left out).
+    func records(of cluster: String) async throws(ProvisionerError) -> ClusterRecords {
+        let outcomes = await fleet.forEach { member throws(ProvisionerError) -> ClusterNetworkState? in
+            try await ClusterNetwork.list(on: member.connection).first { $0.cluster == cluster }
+        }
+        var byHost: [String: ClusterNetworkState] = [:]
+        for (host, outcome) in outcomes {
+            if let state = try outcome.get() { byHost[host] = state }
+        }
+        return ClusterRecords(byHost: byHost)
+    }
+
+    /// The hosts of `spec` that are members of the fleet (reachable), in spec order; for a spec
+    /// without hosts, the first reachable host.
+    func reachableHosts(of spec: ClusterSpec) -> [HostFleet.Member] {
+        guard !spec.hosts.isEmpty else { return [fleet.members[0]] }
+        return spec.hosts.compactMap { fleet.member(named: $0.name) }
+    }
+
+    /// Hosts of `spec` that did not answer, with why.
+    func unreachableHosts(of spec: ClusterSpec) -> [(host: String, reason: String)] {
+        spec.hosts.compactMap { host in
+            guard fleet.member(named: host.name) == nil else { return nil }
+            let reason = fleet.unreachable.first { $0.host.name == host.name }?.reason ?? "not connected"
+            return (host.name, reason)
+        }
+    }
+
+    /// Where the nodes `spec` wants and that have no host yet go: from each reachable host's
+    /// figures read now (free memory, CPUs, the ceilings of the kinvm guests there) and the spec's
+    /// limits, by ``ClusterSpec/placement``. Nodes with a guest stay where it is; nodes the record
+    /// placed stay there. A spec without hosts places nothing (everything is on its one host).
+    func placement(
+        for spec: ClusterSpec, recorded: [String: String], guests: [GuestInfo]
+    ) async throws(ProvisionerError) -> (plan: PlacementPlan, placements: [String: String]) {
+        var placements: [String: String] = [:]
+        for guest in guests where guest.cluster == spec.name { if let host = guest.host { placements[guest.name] = host } }
+        for (node, host) in recorded where placements[node] == nil { placements[node] = host }
+        guard !spec.hosts.isEmpty else { return (PlacementPlan(assignments: [], notes: []), placements) }
+        let desired = spec.desiredNodes
+        let demands = desired.filter { placements[$0.name] == nil }.map { node in
+            NodeDemand(
+                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs ?? node.sizes.vcpus,
+                memoryBytes: (node.sizes.maxMemory ?? node.sizes.memory).bytes)
+        }
+        guard !demands.isEmpty else { return (PlacementPlan(assignments: [], notes: []), placements) }
+        let readings = await fleet.forEach { member throws(ProvisionerError) -> HostCapacity in
+            try await HostInventory.read(member).capacity
+        }
+        var byHost: [String: HostReading] = [:]
+        for (host, outcome) in readings {
+            switch outcome {
+            case .success(let capacity): byHost[host] = .reachable(capacity)
+            case .failure(let error): byHost[host] = .unreachable(name: host, reason: error.message)
+            }
+        }
+        let hosts = spec.hosts.map { host in
+            byHost[host.name] ?? .unreachable(name: host.name, reason: unreachableHosts(of: spec).first { $0.host == host.name }?.reason ?? "not connected")
+        }
+        let controlPlanes = Set(desired.filter(\.controlPlane).map(\.name))
+        let existing = placements.filter { node, _ in ClusterSpec.parseNodeName(node, cluster: spec.name) != nil }
+            .map { PlacedNode(node: $0.key, host: $0.value, isControlPlane: controlPlanes.contains($0.key)) }
+            .sorted { $0.node < $1.node }
+        do {
+            let plan = try Placement.plan(demands, hosts: hosts, existing: existing, strategy: spec.placement)
+            for assignment in plan.assignments { placements[assignment.node] = assignment.host }
+            return (plan, placements)
+        } catch {
+            throw ProvisionerError(.insufficientResources, error.message)
+        }
+    }
+
+    /// The cluster network on every reachable host of the spec (one host unless bridged), each
+    /// with the same record: the spec, the addresses of every node the spec wants (kept ones
+    /// kept), and where each node lives (new nodes placed now). Hosts that did not answer are
+    /// brought up to date by the next command that reaches them.
+    func ensureNetwork(_ spec: ClusterSpec, progress: @escaping @Sendable (ClusterProgress) -> Void) async throws(ProvisionerError)
+        -> ClusterNetworkState
+    {
+        let records = try await records(of: spec.name)
+        let latest = records.latest?.state
+        let guests = try await members(of: spec.name)
+        let created = latest?.metadata?.created ?? ClusterNetworkMetadata.timestamp(Date())
+        let range = spec.network.addresses.map { $0.lowerBound.value...$0.upperBound.value }
+        let allocation = try AddressAllocator.allocate(
+            in: spec.network.cidr, range: range, existing: latest?.reservations ?? [], wanted: spec.desiredNodes.map(\.name))
+        let (plan, placements) = try await placement(for: spec, recorded: latest?.metadata?.placements ?? [:], guests: guests)
+        for assignment in plan.assignments {
+            progress(ClusterProgress(node: assignment.node, step: "placed on host \(assignment.host) (\(spec.placement.rawValue))"))
+        }
+        for note in plan.notes { progress(ClusterProgress(node: nil, step: note)) }
+        for (host, reason) in unreachableHosts(of: spec) {
+            progress(ClusterProgress(node: nil, step: "host \(host) is unreachable (\(reason)); its record is brought up to date later"))
+        }
+        let bridged = spec.network.mode == .bridged
+        let metadata = ClusterNetworkMetadata(
+            cluster: spec.name, created: created, ttlSeconds: spec.ttl, spec: spec.yaml(),
+            generation: ClusterNetwork.generationNow(), addresses: bridged ? mergedAddresses(latest?.reservations ?? [], allocation) : [],
+            placements: placements, pendingDelete: latest?.metadata?.pendingDelete ?? [])
+        let definition = ClusterNetworkDefinition(
+            name: spec.network.name, cidr: spec.network.cidr,
+            mode: bridged ? .bridged : spec.network.mode == .nat ? .nat : .isolated, metadata: metadata,
+            bridge: bridged ? spec.network.bridge : nil, reservations: bridged ? [] : allocation.reservations)
+        let members = reachableHosts(of: spec)
+        let outcomes = await withTaskGroup(of: (String, ProvisionerError?).self) { group in
+            for member in members {
+                group.addTask {
+                    let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: member.connection, logger: logger)
+                    do throws(ProvisionerError) {
+                        let existing = try await network.state()
+                        if existing == nil {
+                            progress(ClusterProgress(node: nil, step: "creating network \(spec.network.name) on host \(member.host.name) (\(Self.describe(spec.network)))"))
+                        }
+                        try await network.ensure(definition)
+                        if existing != nil {
+                            try await network.updateRecord { record in
+                                record.spec = metadata.spec
+                                record.ttlSeconds = metadata.ttlSeconds
+                                record.placements = metadata.placements
+                                if bridged { record.addresses = metadata.addresses }
+                            }
+                        }
+                        if !bridged { _ = try await network.reserve(allocation.reservations) }
+                        return (member.host.name, nil)
+                    } catch {
+                        return (member.host.name, error)
+                    }
+                }
+            }
+            var outcomes: [(String, ProvisionerError?)] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        if let failure = outcomes.first(where: { $0.1 != nil }) {
+            throw ProvisionerError(failure.1!.code, "host \(failure.0): \(failure.1!.message)", underlying: failure.1!.underlying)
+        }
+        guard var state = try await ClusterNetwork(name: spec.network.name, cluster: spec.name, on: members[0].connection, logger: logger).state()
+        else {
+            throw ProvisionerError(.notFound, "network '\(spec.network.name)' disappeared while it was being set up")
+        }
+        state.metadata?.placements = placements
+        return state
+    }
+
+    /// A bridged record's addresses: the allocation's for wanted nodes, plus those of nodes not
+    /// wanted any more (released once those nodes are removed).
+    private func mergedAddresses(_ existing: [DHCPReservation], _ allocation: AddressAllocation) -> [DHCPReservation] {
+        (allocation.reservations + allocation.unwanted).sorted { $0.ip < $1.ip }
+    }
+
+    static func describe(_ network: ClusterSpec.Network) -> String {
+        switch network.mode {
+        case .bridged: "bridged on \(network.bridge ?? "?"), \(network.cidr)"
+        default: "\(network.cidr)"
+        }
+    }
+
+    /// Releases the addresses (and placements) of `nodes` in the cluster's record on every reachable host.
+    func releaseAddresses(_ spec: ClusterSpec, nodes: [String]) async throws(ProvisionerError) {
+        for member in reachableHosts(of: spec) {
+            let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: member.connection, logger: logger)
+            _ = try await network.release(nodes: nodes)
+            try await network.updateRecord { record in for node in nodes { record.placements[node] = nil } }
+        }
+    }
+}
+
+extension ClusterNetwork {
+    /// A generation for a record written now: milliseconds since 1970, so that records written on
+    /// different hosts at different times order by time (a host that was down keeps an older one).
+    static func generationNow() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
+}
