@@ -206,7 +206,13 @@ struct ClusterNetworkLibvirtTests {
             let yaml = "kind: Cluster\nspec:\n  pools: [{name: w, count: 3}]  # <&>\n"
             try await lab.setSpec(yaml: yaml, ttlSeconds: nil)
             let after = try #require(try await lab.state())
-            #expect(after.metadata == ClusterNetworkMetadata(cluster: "lab", created: "2026-11-29T05:00:00Z", ttlSeconds: nil, spec: yaml))
+            // The generation moves on to the time of the write (milliseconds), so that the newest of
+            // a cluster's records on several hosts wins.
+            let generation = try #require(after.metadata?.generation)
+            #expect(generation > (before.metadata?.generation ?? .max) && generation >= 1_795_000_000_000)
+            #expect(
+                after.metadata
+                    == ClusterNetworkMetadata(cluster: "lab", created: "2026-11-29T05:00:00Z", ttlSeconds: nil, spec: yaml, generation: generation))
             #expect(after.uuid == before.uuid)
             #expect(after.reservations == [reservation])
             #expect(after.isActive && after.autostart)

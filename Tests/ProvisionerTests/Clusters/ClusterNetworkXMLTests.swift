@@ -33,7 +33,7 @@ struct ClusterNetworkXMLTests {
         let xml = try ClusterNetworkXML.render(definition)
         let document = try XMLDocument(parsing: xml)
         #expect(try RelaxNGSchema.libvirt(.network).validate(document).isEmpty, "\(xml)")
-        #expect(xml.contains(#"<kinvm:cluster xmlns:kinvm="https://kinvm.dev/xmlns/kinvm/1" owner="kinvm" name="lab" created="2026-11-29T05:00:00Z" ttl="28800">"#))
+        #expect(xml.contains(#"<kinvm:cluster xmlns:kinvm="https://kinvm.dev/xmlns/kinvm/1" owner="kinvm" name="lab" created="2026-11-29T05:00:00Z" ttl="28800" generation="1">"#))
         #expect((try document.first("/network/forward") != nil) == (mode == .nat))
         #expect(try document.evaluateString("/network/forward/@mode") == (mode == .nat ? "nat" : ""))
         #expect(try document.select("/network/ip/dhcp/range").isEmpty)

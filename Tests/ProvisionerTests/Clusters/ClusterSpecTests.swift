@@ -264,3 +264,128 @@ struct ClusterSpecTests {
         #expect(try ClusterSpec.parse(SpecFixture.edited([19: "      memory: 1GiB\n  ttl: 1h30m"])).ttl == 5400)
     }
 }
+
+@Suite("Cluster spec: hosts, placement, bridged network")
+struct ClusterSpecHostsTests {
+    static let head = """
+        apiVersion: kinvm.dev/v1alpha1
+        kind: Cluster
+        metadata: {name: lab}
+        spec:
+          kubernetes: {distribution: kubeadm}
+          image: default/base.qcow2
+          controlPlane: {vcpus: 1, memory: 1GiB}
+          pools: [{name: workers, count: 2, vcpus: 1, memory: 1GiB}]
+
+        """
+
+    @Test("hosts, placement and a bridged network parse and come back the same from the canonical YAML")
+    func roundTrip() throws {
+        let spec = try ClusterSpec.parse(
+            Self.head + """
+                  hosts:
+                    - {name: lab1, uri: "qemu+ssh://root@lab1/system", capacity: {vcpus: 16, memory: 48GiB}}
+                    - {name: lab2, uri: "qemu+tls://lab2/system"}
+                  placement: binpack
+                  network: {mode: bridged, bridge: br0, cidr: 192.168.10.0/24, addresses: 192.168.10.100-192.168.10.199, gateway: 192.168.10.1, dns: [192.168.10.1, 192.168.10.2]}
+                """)
+        #expect(spec.hosts == [
+            ClusterHost(name: "lab1", uri: "qemu+ssh://root@lab1/system", capacity: .init(vcpus: 16, memory: .gibibytes(48))),
+            ClusterHost(name: "lab2", uri: "qemu+tls://lab2/system"),
+        ])
+        #expect(spec.placement == .binpack && spec.isMultiHost)
+        #expect(spec.network.mode == .bridged && spec.network.bridge == "br0")
+        #expect(spec.network.nodeAddresses.count == 100)
+        #expect(spec.network.gateway?.description == "192.168.10.1" && spec.network.dns.map(\.description) == ["192.168.10.1", "192.168.10.2"])
+        #expect(try ClusterSpec.parse(spec.yaml()) == spec)
+        #expect(spec.effectiveHosts(defaultURI: "qemu:///system") == spec.hosts)
+    }
+
+    @Test("without hosts the one host is named from its URI")
+    func implicitHost() throws {
+        let spec = try ClusterSpec.parse(Self.head + "  network: {mode: nat, cidr: 192.168.10.0/24}\n")
+        #expect(spec.hosts.isEmpty && spec.placement == .spread && !spec.isMultiHost)
+        #expect(spec.effectiveHosts(defaultURI: "qemu+ssh://root@lab7.example.net/system") == [
+            ClusterHost(name: "lab7", uri: "qemu+ssh://root@lab7.example.net/system")
+        ])
+        #expect(ClusterHost.implicitName(uri: "qemu:///system") == "localhost")
+    }
+
+    @Test("every problem with hosts and the bridged network is reported at its field", arguments: [
+        (
+            "  connection: qemu:///system\n  hosts: [{name: a, uri: \"qemu:///system\"}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.connection: give either spec.connection (one host) or spec.hosts, not both"
+        ),
+        (
+            "  hosts: [{name: a, uri: \"qemu+ssh://a/system\"}, {name: b, uri: \"qemu+ssh://b/system\"}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.network.mode: nat gives each host a private network of its own, so nodes on different hosts could not reach each other; a cluster over 2 hosts needs mode bridged"
+        ),
+        (
+            "  hosts: [{name: a, uri: \"qemu+ssh://a/system\"}, {name: a, uri: \"qemu+ssh://b/system\"}]\n  network: {mode: bridged, bridge: br0, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[1].name: host \"a\" is listed twice"
+        ),
+        (
+            "  hosts: [{name: a, uri: \"qemu+ssh://a/system\"}, {name: b, uri: \"qemu+ssh://a/system\"}]\n  network: {mode: bridged, bridge: br0, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[1].uri: \"qemu+ssh://a/system\" is the URI of another host too"
+        ),
+        (
+            "  hosts: [{name: A_1, uri: \"qemu+ssh://a/system\"}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[0].name: \"A_1\" is not a DNS label"
+        ),
+        (
+            "  hosts: [{name: a, uri: \"not a uri\"}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[0].uri: \"not a uri\" is not a libvirt URI"
+        ),
+        (
+            "  hosts: [{name: a, uri: \"qemu:///system\", capacity: {vcpus: 0, memory: 1MiB}}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[0].capacity.vcpus: 0: a host's vCPU limit is at least 1"
+        ),
+        (
+            "  network: {mode: bridged, cidr: 10.0.0.0/24}\n",
+            "spec.network.bridge: required field is missing"
+        ),
+        (
+            "  network: {mode: nat, cidr: 10.0.0.0/24, bridge: br0}\n",
+            "spec.network.bridge: applies to mode bridged only; this network is nat"
+        ),
+        (
+            "  network: {mode: bridged, bridge: br0, cidr: 10.0.0.0/24, addresses: 10.0.1.5-10.0.1.9}\n",
+            "spec.network.addresses: 10.0.1.5-10.0.1.9 is not inside the host addresses of 10.0.0.0/24 (10.0.0.1-10.0.0.254)"
+        ),
+        (
+            "  network: {mode: bridged, bridge: br0, cidr: 10.0.0.0/24, addresses: 10.0.0.9-10.0.0.5}\n",
+            "spec.network.addresses: 10.0.0.9 comes after 10.0.0.5"
+        ),
+        (
+            "  network: {mode: bridged, bridge: br0, cidr: 10.0.0.0/24, addresses: 10.0.0.5-10.0.0.6}\n",
+            "spec.network.addresses: 10.0.0.5-10.0.0.6 has room for 2 nodes but the spec asks for 3; widen the range"
+        ),
+        (
+            "  network: {mode: bridged, bridge: br0, cidr: 10.0.0.0/24, addresses: 10.0.0.5-10.0.0.60, gateway: 10.0.0.7}\n",
+            "spec.network.gateway: 10.0.0.7 is inside the node addresses; kinvm would hand it to a node"
+        ),
+        (
+            "  network: {mode: bridged, bridge: this-name-is-too-long, cidr: 10.0.0.0/24}\n",
+            "spec.network.bridge: \"this-name-is-too-long\" is not an interface name"
+        ),
+        (
+            "  placement: packed\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.placement: \"packed\" is not one of spread, binpack"
+        ),
+    ])
+    func problems(tail: String, message: String) {
+        do {
+            _ = try ClusterSpec.parse(Self.head + tail, file: "lab.yaml")
+            Issue.record("parsed: \(tail)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
+    @Test("a hosts file lists hosts like a spec")
+    func hostsFile() throws {
+        let hosts = try ClusterHost.parseList("hosts:\n  - {name: a, uri: \"qemu:///system\", capacity: {memory: 4GiB}}\n", file: "hosts.yaml")
+        #expect(hosts == [ClusterHost(name: "a", uri: "qemu:///system", capacity: .init(memory: .gibibytes(4)))])
+        #expect(throws: ClusterSpecError.self) { try ClusterHost.parseList("hosts: []\n") }
+    }
+}
