@@ -11,6 +11,9 @@
 #   KINVM_INTEGRATION=1 KINVM_TEST_KERNEL KINVM_TEST_INITRD KINVM_TEST_SYSTEM_URI
 #   KINVM_TEST_NETNS_URI KINVM_TEST_WORKDIR (fresh dir under /var/tmp; removed on success)
 #   KINVM_DEBIAN_{IMAGE,KERNEL,INITRD,CMDLINE} KINVM_NODE_{IMAGE,KERNEL,INITRD,CMDLINE}
+#   KINVM_LAB_NETNS KINVM_LAB_HOSTS ("NAME URI" lines): three more libvirt "hosts" from
+#   scripts/lab-hosts.sh (own network and mount namespaces, joined by a bridge; the last one
+#   reached through qemu+ssh to an sshd on loopback), torn down at exit.
 # The namespaced instance is stopped at exit (its logs stay in
 # /var/lib/kinvm-instances/$KINVM_TEST_NETNS/log); the system one keeps running.
 # Exit code: swift test's (or 1 when a setup phase fails).
@@ -21,7 +24,7 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
 NETNS=${KINVM_TEST_NETNS:-kinvm-test}
@@ -41,6 +44,7 @@ phase() {
 }
 
 netns_started=0
+lab_started=0
 workdir=""
 # shellcheck disable=SC2317  # invoked through trap
 cleanup() {
@@ -48,6 +52,11 @@ cleanup() {
     trap - EXIT
     trap "" INT TERM  # finish the cleanup
     phase_done
+    if [ "$lab_started" = 1 ]; then
+        phase "tear down the lab hosts"
+        "$here/lab-hosts.sh" teardown || log "warning: tearing down the lab hosts failed"
+        phase_done
+    fi
     if [ "$netns_started" = 1 ]; then
         phase "stop libvirtd in netns $NETNS"
         "$here/libvirtd.sh" stop --netns "$NETNS" || log "warning: stopping netns instance $NETNS failed"
@@ -75,6 +84,11 @@ phase "libvirtd in netns $NETNS"
 netns_started=1
 netns_uri=$("$here/libvirtd.sh" start --netns "$NETNS" --fresh)
 log "netns URI: $netns_uri"
+
+phase "lab hosts (scripts/lab-hosts.sh)"
+lab_started=1
+lab_hosts=$("$here/lab-hosts.sh" up --hosts 3)
+log "lab hosts:"$'\n'"$lab_hosts"
 
 phase "test guest"
 "$here/build-test-guest.sh"
@@ -114,6 +128,8 @@ export KINVM_TEST_SYSTEM_URI=qemu:///system
 export KINVM_TEST_NETNS_URI=$netns_uri
 export KINVM_TEST_NETNS=$NETNS
 export KINVM_TEST_WORKDIR=$workdir
+export KINVM_LAB_NETNS=kinvm-hlab
+export KINVM_LAB_HOSTS=$lab_hosts
 
 phase "swift test $*"
 log "KINVM_TEST_WORKDIR=$workdir"

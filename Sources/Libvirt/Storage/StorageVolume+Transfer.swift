@@ -96,6 +96,17 @@ extension StorageVolume {
         return sink.bytes
     }
 
+    /// Reads the volume (or `length` bytes of it from `offset`) chunk by chunk, handing each chunk
+    /// to `consume` as it arrives (to hash or inspect a large volume without holding it).
+    /// - Returns: the number of bytes read.
+    @discardableResult
+    public func download(
+        offset: UInt64 = 0, length: UInt64? = nil, chunkSize: Int = Stream.defaultChunkSize,
+        consume: @escaping ([UInt8]) -> Void
+    ) async throws(LibvirtError) -> UInt64 {
+        try await download(into: ClosureSink(consume), offset: offset, length: length, chunkSize: chunkSize, progress: { _ in })
+    }
+
     /// Downloads the volume (or `length` bytes of it from `offset`) into a file that it creates or
     /// truncates, chunk by chunk. When the download fails the file is removed.
     /// - Returns: the number of bytes written.

@@ -141,6 +141,13 @@ final class MemorySource: TransferSource {
 }
 
 /// Collects downloaded bytes in memory.
+/// Hands every chunk to a closure.
+final class ClosureSink: TransferSink {
+    private let consume: ([UInt8]) -> Void
+    init(_ consume: @escaping ([UInt8]) -> Void) { self.consume = consume }
+    func write(_ bytes: [UInt8]) { consume(bytes) }
+}
+
 final class MemorySink: TransferSink {
     private(set) var bytes: [UInt8] = []
 

@@ -1,3 +1,4 @@
+import DomainTemplates
 import CloudInit
 import Foundation
 import KubeClient
@@ -51,7 +52,7 @@ extension ClusterManager {
             placementNotes = plan.assignments.map { "\($0.node) would be placed on host \($0.host) (\(spec.placement.rawValue))" } + plan.notes
         }
         let current = dryRun ? state : try await ensureNetwork(spec, progress: progress)
-        await KillPoint.clusterApplyPlanned.reachOrPause(spec.name)
+        if !dryRun { await KillPoint.clusterApplyPlanned.reachOrPause(spec.name) }
         var result = try await withNodeManager(kubeconfig: kubeconfig) { nodes throws(ProvisionerError) in
             try await self.apply(spec, nodes: nodes, network: current, options: options, dryRun: dryRun, progress: progress)
         }
@@ -71,6 +72,12 @@ extension ClusterManager {
         var result = ClusterApplyResult(
             cluster: spec.name, plan: plan.entries, notes: plan.notes + unknown, dryRun: dryRun, added: [], failures: [], resized: [],
             relabeled: [], started: [], uncordoned: [], removed: [], readySeconds: [:], seconds: 0)
+        // A host that went down after it was connected: its nodes are reported, not silently skipped.
+        for (host, reason) in outages.all.sorted(by: { $0.key < $1.key }) {
+            for node in placements.filter({ $0.value == host }).keys.sorted() {
+                result.failures.append(.init(name: node, message: "host \(host) stopped answering (\(reason)); \(node) was left as it is", kept: false))
+            }
+        }
         result.placements = placements
         guard !dryRun, !plan.isEmpty else {
             result.seconds = NodeManager.seconds(start.duration(to: clock.now))
@@ -262,7 +269,27 @@ extension ClusterManager {
             for name in order { planned.append((group, byHost[name]!.0, byHost[name]!.1)) }
         }
         let share = max(1, options.parallelism / max(1, planned.count))
-        for (group, host, requests) in planned {
+        // The image (and boot files) on every host that gets nodes, all hosts at once.
+        var boots: [String: DirectBoot?] = [:]
+        let targets = Dictionary(planned.map { ($0.host.host.name, $0.host) }, uniquingKeysWith: { first, _ in first })
+        let prepared = await withTaskGroup(of: (String, Result<DirectBoot?, ProvisionerError>).self) { group in
+            for (name, member) in targets {
+                group.addTask {
+                    do throws(ProvisionerError) {
+                        return (name, .success(try await prepareImages(spec, on: member, progress: progress)))
+                    } catch {
+                        return (name, .failure(error))
+                    }
+                }
+            }
+            var results: [(String, Result<DirectBoot?, ProvisionerError>)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (name, result) in prepared { boots[name] = try result.get() }
+        for (group, host, var requests) in planned {
+            let boot = boots[host.host.name] ?? spec.boot
+            for index in requests.indices { requests[index].directBoot = boot }
             batches.append(
                 (
                     group.name, host,

@@ -146,6 +146,7 @@ extension ClusterManager {
             airgap: spec.kubernetes.airgap)
         let cloudConfig = try ControlPlaneRenderer.render(controlPlane, searchPath: templateSearchPath, sshAuthorizedKeys: spec.sshKeys)
         var request = guestRequest(spec, node: node, reservation: reservation, options: options, created: ClusterNetworkMetadata.timestamp(Date()))
+        request.directBoot = try await prepareImages(spec, on: host) { progress in report(progress.step) }
         request.userData = .cloudConfig(cloudConfig)
         request.sshAuthorizedKeys = []  // already in the cloud-config
         request.metadata.join = controlPlane.distribution.rawValue

@@ -84,15 +84,22 @@ extension ClusterManager {
         }
         let members = fleets.flatMap(\.members)
         let all = ClusterManager(fleet: HostFleet(members: members, unreachable: [], warnings: []), templateSearchPath: templateSearchPath, logger: logger)
-        records = try await all.records(of: cluster)
         let guests = try await all.members(of: cluster)
+        // Hosts that stopped answering since they were connected: pending like the others.
+        for (host, reason) in all.outages.all {
+            pending[host] = (members.first { $0.host.name == host }?.host ?? ClusterHost(name: host, uri: ""), reason)
+        }
+        let answering = members.filter { all.outages.reason($0.host.name) == nil }
+        records = try await ClusterManager(
+            fleet: HostFleet(members: answering, unreachable: [], warnings: []), templateSearchPath: templateSearchPath, logger: logger
+        ).records(of: cluster)
         guard !records.isEmpty || !guests.isEmpty || !pending.isEmpty else {
             let hosts = members.map { $0.connection.uri }.joined(separator: ", ")
             throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(hosts): no network records it and no guest belongs to it")
         }
         var result = ClusterDeletion(cluster: cluster, guests: [], orphanVolumes: [], network: nil, seconds: 0)
         // Every host at once; on each, its guests `parallelism` at a time.
-        let outcomes = await HostFleet(members: members, unreachable: [], warnings: []).forEach { member throws(ProvisionerError) -> ClusterDeletion in
+        let outcomes = await HostFleet(members: answering, unreachable: [], warnings: []).forEach { member throws(ProvisionerError) -> ClusterDeletion in
             let local = ClusterManager(guests: member.guests, templateSearchPath: templateSearchPath, logger: logger)
             var part = ClusterDeletion(cluster: cluster, guests: [], orphanVolumes: [], network: nil, seconds: 0)
             let names = guests.filter { $0.host == member.host.name }.map(\.name)

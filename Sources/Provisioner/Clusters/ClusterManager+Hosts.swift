@@ -1,3 +1,4 @@
+import DomainTemplates
 import Foundation
 import Libvirt
 
@@ -20,12 +21,21 @@ extension ClusterManager {
     /// The cluster's network on every reachable host (hosts without one are left out).
     func records(of cluster: String) async throws(ProvisionerError) -> ClusterRecords {
         let outcomes = await fleet.forEach { member throws(ProvisionerError) -> ClusterNetworkState? in
-            try await ClusterNetwork.list(on: member.connection).first { $0.cluster == cluster }
+            guard self.outages.reason(member.host.name) == nil else { return nil }
+            return try await ClusterNetwork.list(on: member.connection).first { $0.cluster == cluster }
         }
         var byHost: [String: ClusterNetworkState] = [:]
+        var failures: [ProvisionerError] = []
         for (host, outcome) in outcomes {
-            if let state = try outcome.get() { byHost[host] = state }
+            switch outcome {
+            case .success(let state): if let state { byHost[host] = state }
+            case .failure(let error):
+                if fleet.members.count == 1 { throw error }
+                outages.record(host, reason: error.description)
+                failures.append(error)
+            }
         }
+        if failures.count == fleet.members.count, let first = failures.first { throw first }
         return ClusterRecords(byHost: byHost)
     }
 
@@ -33,12 +43,13 @@ extension ClusterManager {
     /// without hosts, the first reachable host.
     func reachableHosts(of spec: ClusterSpec) -> [HostFleet.Member] {
         guard !spec.hosts.isEmpty else { return [fleet.members[0]] }
-        return spec.hosts.compactMap { fleet.member(named: $0.name) }
+        return spec.hosts.compactMap { fleet.member(named: $0.name) }.filter { outages.reason($0.host.name) == nil }
     }
 
-    /// Hosts of `spec` that did not answer, with why.
+    /// Hosts of `spec` that did not answer (or stopped answering), with why.
     func unreachableHosts(of spec: ClusterSpec) -> [(host: String, reason: String)] {
         spec.hosts.compactMap { host in
+            if let reason = outages.reason(host.name) { return (host.name, reason) }
             guard fleet.member(named: host.name) == nil else { return nil }
             let reason = fleet.unreachable.first { $0.host.name == host.name }?.reason ?? "not connected"
             return (host.name, reason)
@@ -150,10 +161,20 @@ extension ClusterManager {
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
-        if let failure = outcomes.first(where: { $0.1 != nil }) {
-            throw ProvisionerError(failure.1!.code, "host \(failure.0): \(failure.1!.message)", underlying: failure.1!.underlying)
+        // A host that fails here for a reason of its own (a refused network, a name clash) stops
+        // the command; one that stopped answering is an outage, and the others go on.
+        for (host, error) in outcomes {
+            guard let error else { continue }
+            if members.count > 1, error.underlying.map(Self.isConnectionLoss) == true {
+                outages.record(host, reason: error.description)
+                progress(ClusterProgress(node: nil, step: "host \(host) stopped answering: \(error.message)"))
+                continue
+            }
+            throw ProvisionerError(error.code, "host \(host): \(error.message)", underlying: error.underlying)
         }
-        guard var state = try await ClusterNetwork(name: spec.network.name, cluster: spec.name, on: members[0].connection, logger: logger).state()
+        let answering = members.filter { outages.reason($0.host.name) == nil }
+        guard let first = answering.first else { throw ProvisionerError(.hostUnreachable, "none of the cluster's hosts answers") }
+        guard var state = try await ClusterNetwork(name: spec.network.name, cluster: spec.name, on: first.connection, logger: logger).state()
         else {
             throw ProvisionerError(.notFound, "network '\(spec.network.name)' disappeared while it was being set up")
         }
@@ -181,6 +202,39 @@ extension ClusterManager {
             _ = try await network.release(nodes: nodes)
             try await network.updateRecord { record in for node in nodes { record.placements[node] = nil } }
         }
+    }
+}
+
+extension ClusterManager {
+    /// The boot files to use on `member` for new guests of `spec`: with `spec.imageSource`, the
+    /// image and boot files are first brought to the host through libvirt streams and checked
+    /// (once per host and command); without it, `spec.boot` as written.
+    func prepareImages(_ spec: ClusterSpec, on member: HostFleet.Member, progress: @Sendable (ClusterProgress) -> Void)
+        async throws(ProvisionerError) -> DirectBoot?
+    {
+        guard let source = spec.imageSource else { return spec.boot }
+        if let boot = images.boot(on: member.host.name) { return boot }
+        let prepared: HostImages
+        if let cached = images.prepared() {
+            prepared = cached
+        } else {
+            progress(ClusterProgress(node: nil, step: "hashing \(source.file)\(spec.boot == nil ? "" : " and the boot files")"))
+            prepared = try await HostImages.prepare(source: source, image: spec.image, boot: spec.boot, logger: logger)
+            images.set(prepared)
+        }
+        let (boot, outcome) = try await prepared.ensure(on: member) { progress(ClusterProgress(node: nil, step: $0)) }
+        let sent = outcome.uploaded.isEmpty ? "" : "sent \(outcome.uploaded.joined(separator: ", ")), "
+        progress(ClusterProgress(node: nil, step: String(format: "host \(member.host.name): \(sent)checked \(spec.image) by SHA-256 (%.1fs)", outcome.seconds)))
+        images.set(boot: boot, on: member.host.name)
+        return boot
+    }
+}
+
+extension ClusterManager {
+    /// Whether a libvirt error means the connection to the host is gone (the daemon died, the
+    /// link broke), as opposed to a refusal of the call itself.
+    static func isConnectionLoss(_ error: LibvirtError) -> Bool {
+        error.domain == .rpc || error.code == .rpc || error.code == .systemError || error.code == .noConnection || error.code == .invalidConnection
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import Logging
 import Synchronization
+import DomainTemplates
 
 /// Whole Kubernetes clusters of kinvm guests, described by one ``ClusterSpec``: create, apply
 /// (scale, resize), delete, gc, and what exists, on one libvirt host or spread over several.
@@ -20,6 +21,9 @@ public struct ClusterManager: Sendable {
     public var templateSearchPath: [String]
     let logger: Logger
     let locator = NodeLocator()
+    let images = HostImageCache()
+    /// Hosts that stopped answering while this manager worked (they answered when connected).
+    let outages = HostOutages()
 
     /// A manager over several hosts; `fleet` must have at least one reachable host.
     public init(fleet: HostFleet, templateSearchPath: [String], logger: Logger = Logger(label: "kinvm.provisioner.clusters")) {
@@ -46,15 +50,29 @@ public struct ClusterManager: Sendable {
         return all.filter { $0.owned && $0.cluster == cluster }
     }
 
-    /// kinvm's guests on every reachable host (also remembered for ``guests(for:)``).
+    /// kinvm's guests on every reachable host (also remembered for ``guests(for:)``). A host
+    /// whose guests cannot be listed any more (it went down since it was connected) joins
+    /// ``outages`` and is left out; only when no host answers is that an error.
     func allGuests() async throws(ProvisionerError) -> [GuestInfo] {
         let outcomes = await fleet.forEach { member throws(ProvisionerError) -> [GuestInfo] in
+            guard self.outages.reason(member.host.name) == nil else { return [] }
             var guests = try await member.guests.list()
             for index in guests.indices { guests[index].host = member.host.name }
             return guests
         }
         var all: [GuestInfo] = []
-        for (_, outcome) in outcomes { all += try outcome.get() }
+        var failures: [ProvisionerError] = []
+        for (host, outcome) in outcomes {
+            switch outcome {
+            case .success(let guests): all += guests
+            case .failure(let error):
+                if fleet.members.count == 1 { throw error }
+                logger.warning("host stopped answering", metadata: ["host": "\(host)", "reason": "\(error)"])
+                outages.record(host, reason: error.description)
+                failures.append(error)
+            }
+        }
+        if failures.count == fleet.members.count, let first = failures.first { throw first }
         locator.remember(all)
         return all.sorted { $0.name < $1.name }
     }
@@ -63,8 +81,11 @@ public struct ClusterManager: Sendable {
     /// record placed it, else (one host) the only host.
     func member(for node: String, placements: [String: String] = [:]) async throws(ProvisionerError) -> HostFleet.Member {
         if fleet.members.count == 1, fleet.unreachable.isEmpty { return fleet.members[0] }
-        if let host = locator.host(of: node), let member = fleet.member(named: host) { return member }
-        for member in fleet.members {
+        if let host = locator.host(of: node) {
+            if outages.reason(host) != nil { throw hostUnreachable(host, doing: "reach node \(node)") }
+            if let member = fleet.member(named: host) { return member }
+        }
+        for member in fleet.members where outages.reason(member.host.name) == nil {
             do {
                 _ = try await member.guests.find(node, requireOwned: false, action: "look up")
                 locator.remember(node, host: member.host.name)
@@ -74,7 +95,7 @@ public struct ClusterManager: Sendable {
             }
         }
         if let host = placements[node] {
-            if let member = fleet.member(named: host) { return member }
+            if let member = fleet.member(named: host), outages.reason(host) == nil { return member }
             throw hostUnreachable(host, doing: "reach node \(node)")
         }
         throw ProvisionerError(
@@ -88,9 +109,17 @@ public struct ClusterManager: Sendable {
 
     /// The error for work that needs host `host` when it did not answer.
     func hostUnreachable(_ host: String, doing action: String) -> ProvisionerError {
-        let reason = fleet.unreachable.first { $0.host.name == host }?.reason ?? "it is not among the hosts given"
+        let reason = outages.reason(host) ?? fleet.unreachable.first { $0.host.name == host }?.reason ?? "it is not among the hosts given"
         return ProvisionerError(.hostUnreachable, "cannot \(action): host \(host) is unreachable (\(reason))")
     }
+}
+
+/// Hosts that went down during a command, with why.
+final class HostOutages: Sendable {
+    private let hosts = Mutex<[String: String]>([:])
+    func record(_ host: String, reason: String) { hosts.withLock { $0[host] = reason } }
+    func reason(_ host: String) -> String? { hosts.withLock { $0[host] } }
+    var all: [String: String] { hosts.withLock { $0 } }
 }
 
 /// Which host each guest was last seen on.
@@ -106,4 +135,14 @@ final class NodeLocator: Sendable {
     func remember(_ node: String, host: String) { hosts.withLock { $0[node] = host } }
     func forget(_ node: String) { _ = hosts.withLock { $0.removeValue(forKey: node) } }
     func host(of node: String) -> String? { hosts.withLock { $0[node] } }
+}
+
+/// The image files hashed once per command, and each host's boot paths once it was checked.
+final class HostImageCache: Sendable {
+    private let state = Mutex<(prepared: HostImages?, boot: [String: DirectBoot?])>((nil, [:]))
+
+    func prepared() -> HostImages? { state.withLock { $0.prepared } }
+    func set(_ images: HostImages) { state.withLock { $0.prepared = images } }
+    func boot(on host: String) -> DirectBoot?? { state.withLock { $0.boot[host] } }
+    func set(boot: DirectBoot?, on host: String) { state.withLock { $0.boot[host] = boot } }
 }

@@ -39,7 +39,13 @@ struct ImageFile: Sendable {
 
     /// The file's SHA-256 as 64 lowercase hex digits; `progress` gets the bytes hashed so far.
     func sha256(progress: @escaping @Sendable (UInt64) -> Void) async throws(ProvisionerError) -> String {
-        let path = path
+        try await Self.sha256(ofFile: path, progress: progress)
+    }
+
+    /// The SHA-256 of any file (an image, a kernel), as 64 lowercase hex digits.
+    static func sha256(ofFile path: String, progress: @escaping @Sendable (UInt64) -> Void = { _ in }) async throws(ProvisionerError)
+        -> String
+    {
         let result = await Self.offPool { () -> Result<String, ProvisionerError> in
             do throws(ProvisionerError) {
                 let (handle, _) = try Self.open(path)

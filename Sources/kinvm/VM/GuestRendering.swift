@@ -22,14 +22,16 @@ enum GuestRendering {
     }
 
     static func table(_ guests: [GuestInfo], wide: Bool, includeOwned: Bool, now: Date) -> String {
-        var header = ["NAME", "STATE", "VCPUS", "MEMORY", "CLUSTER", "ROLE", "AGE"]
+        // Listed over several hosts: which host each guest lives on.
+        let hosts = guests.contains { $0.host != nil }
+        var header = ["NAME"] + (hosts ? ["HOST"] : []) + ["STATE", "VCPUS", "MEMORY", "CLUSTER", "ROLE", "AGE"]
         if wide {
             header += ["MAX-VCPUS", "MAX-MEMORY", "IMAGE", "NICS", "IP"] + (includeOwned ? ["OWNED"] : []) + ["UUID"]
         }
         let parser = ISO8601DateFormatter()
         let rows = guests.map { guest in
-            var row = [
-                guest.name, guest.state, "\(guest.vcpus)", Rendering.bytes(guest.memoryBytes), guest.cluster ?? "-",
+            var row = [guest.name] + (hosts ? [guest.host ?? "-"] : []) + [
+                guest.state, "\(guest.vcpus)", Rendering.bytes(guest.memoryBytes), guest.cluster ?? "-",
                 guest.role ?? "-", age(guest.created, now: now, parser: parser),
             ]
             if wide {

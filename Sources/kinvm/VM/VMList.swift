@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 import Provisioner
 
 struct VMList: AsyncParsableCommand {
@@ -17,10 +19,11 @@ struct VMList: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text, wide, json or yaml.")
     var output: GuestOutputFormat = .text
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var fleet: FleetOptions
 
     func run() async throws {
-        try await VMCommand.withGuests(connection) { guests in
+        if fleet.hostsFile != nil, fleet.connect == nil { return try await runOverHosts() }
+        try await VMCommand.withGuests(fleet.libvirt) { guests in
             let list = try await guests.list(includeForeign: all)
             if list.isEmpty, output == .text || output == .wide {
                 // As kubectl: nothing on stdout, a note on stderr.
@@ -29,5 +32,42 @@ struct VMList: AsyncParsableCommand {
             }
             try await GuestRendering.printList(list, format: output, includeOwned: all, guests: guests)
         }
+    }
+
+    /// `--hosts FILE`: every host at once, with a HOST column; a host that does not answer is
+    /// reported on stderr and the exit status is 1 (the others are listed).
+    func runOverHosts() async throws {
+        var logger = Logger(label: "kinvm.vm")
+        logger.logLevel = .warning
+        let hosts = try fleet.loadHosts()
+        let open = try await fleet.open(hosts, logger: logger)
+        let includeForeign = all
+        let outcomes = await open.forEach { member throws(ProvisionerError) -> [GuestInfo] in
+            var guests = try await member.guests.list(includeForeign: includeForeign)
+            if output == .wide { guests = await GuestRendering.lookUpAddresses(guests, manager: member.guests) }
+            for index in guests.indices { guests[index].host = member.host.name }
+            return guests
+        }
+        await open.close()
+        var list: [GuestInfo] = []
+        var failed = !open.unreachable.isEmpty
+        for (host, outcome) in outcomes {
+            switch outcome {
+            case .success(let guests): list += guests
+            case .failure(let error):
+                Terminal.error("host \(host): \(error.description)")
+                failed = true
+            }
+        }
+        list.sort { ($0.name, $0.host ?? "") < ($1.name, $1.host ?? "") }
+        switch output {
+        case .json: print(try Rendering.json(list))
+        case .yaml: print(try Rendering.yaml(list), terminator: "")
+        case .text, .wide:
+            if list.isEmpty { Terminal.progress("No guests found on \(hosts.count) hosts.") } else {
+                print(GuestRendering.table(list, wide: output == .wide, includeOwned: all, now: Date()))
+            }
+        }
+        if failed { throw ExitCode.failure }
     }
 }

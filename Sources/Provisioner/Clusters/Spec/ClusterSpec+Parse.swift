@@ -32,7 +32,7 @@ extension ClusterSpec {
     }
 
     static let specFields = [
-        "connection", "hosts", "placement", "virtType", "kubernetes", "image", "storagePool", "boot", "network", "controlPlane", "pools",
+        "connection", "hosts", "placement", "virtType", "kubernetes", "image", "imageSource", "storagePool", "boot", "network", "controlPlane", "pools",
         "sshKeys", "sshKeyFiles", "ttl",
     ]
 }
@@ -103,6 +103,7 @@ struct SpecParser {
         let virtType = reader.field(fields, "virtType").flatMap { reader.choice($0, at: "spec.virtType", DomainSpec.VirtType.self) }
         let kubernetes = reader.field(fields, "kubernetes", required: true).flatMap { self.kubernetes($0) }
         let image = reader.field(fields, "image", required: true).flatMap { self.volume($0, at: "spec.image") }
+        let imageSource = reader.field(fields, "imageSource").flatMap { self.imageSource($0) }
         let storagePool = reader.field(fields, "storagePool").flatMap { self.poolName($0, at: "spec.storagePool") }
         let boot = reader.field(fields, "boot").flatMap { self.boot($0) }
         let network = reader.field(fields, "network", required: true).flatMap { self.network($0, cluster: name) }
@@ -112,7 +113,7 @@ struct SpecParser {
         let ttl = reader.field(fields, "ttl").flatMap { self.ttl($0) }
         guard let name, let kubernetes, let image, let network, let controlPlane else { return nil }
         let spec = ClusterSpec(
-            name: name, connection: connection, hosts: hosts, placement: placement ?? .spread, virtType: virtType ?? .kvm, kubernetes: kubernetes, image: image,
+            name: name, connection: connection, hosts: hosts, placement: placement ?? .spread, virtType: virtType ?? .kvm, kubernetes: kubernetes, image: image, imageSource: imageSource,
             storagePool: storagePool, boot: boot, network: network, controlPlane: controlPlane,
             pools: pools, sshKeys: keys, ttl: ttl)
         checkCapacity(spec, fields)

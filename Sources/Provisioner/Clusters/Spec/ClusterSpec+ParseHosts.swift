@@ -55,6 +55,23 @@ extension SpecParser {
         return capacity
     }
 
+    /// `spec.imageSource`: `{file, sha256}`.
+    mutating func imageSource(_ node: Node) -> ImageSource? {
+        let path = "spec.imageSource"
+        guard let fields = reader.mapping(node, at: path, known: ["file", "sha256"]) else { return nil }
+        let file = reader.field(fields, "file", required: true).flatMap { self.path($0, at: "\(path).file") }
+        var sha256: String?
+        if let digestNode = reader.field(fields, "sha256"), let text = reader.string(digestNode, at: "\(path).sha256") {
+            do {
+                sha256 = try ImageStore.normalizeSHA256(text)
+            } catch {
+                reader.report(digestNode, "\(path).sha256", error.message)
+            }
+        }
+        guard let file else { return nil }
+        return ImageSource(file: file, sha256: sha256)
+    }
+
     /// `bridge`, `addresses`, `gateway` and `dns` of `spec.network`: required or refused by mode.
     /// False when something was wrong (already reported).
     mutating func bridgedFields(_ fields: SpecReader.Fields, into network: inout ClusterSpec.Network) -> Bool {

@@ -14,6 +14,13 @@ extension ClusterSpec {
             ("virtType", SpecYAML.text(virtType.rawValue)),
             ("kubernetes", kubernetesNode),
             ("image", SpecYAML.text(image.description)),
+        ]
+        if let imageSource {
+            var pairs = [("file", SpecYAML.text(imageSource.file))]
+            if let sha256 = imageSource.sha256 { pairs.append(("sha256", SpecYAML.text(sha256))) }
+            specPairs.append(("imageSource", SpecYAML.mapping(pairs)))
+        }
+        specPairs += [
             ("storagePool", SpecYAML.text(storagePool)),
         ]
         if let boot {

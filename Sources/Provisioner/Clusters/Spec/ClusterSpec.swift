@@ -26,6 +26,9 @@ public struct ClusterSpec: Sendable, Hashable {
     public var kubernetes: Kubernetes
     /// The base image volume every node's root disk is an overlay of.
     public var image: VolumeRef
+    /// The image (and boot files) on this machine, sent to every host that lacks them; nil: the
+    /// hosts already hold ``image`` (and ``boot``'s files are paths there).
+    public var imageSource: ImageSource?
     /// Where the overlays and seeds go (the image's pool unless the spec says otherwise).
     public var storagePool: String
     /// Direct kernel boot, for images without a boot loader.
@@ -41,7 +44,7 @@ public struct ClusterSpec: Sendable, Hashable {
 
     public init(
         name: String, connection: String? = nil, hosts: [ClusterHost] = [], placement: PlacementStrategy = .spread, virtType: DomainSpec.VirtType = .kvm, kubernetes: Kubernetes,
-        image: VolumeRef, storagePool: String? = nil, boot: DirectBoot? = nil, network: Network,
+        image: VolumeRef, imageSource: ImageSource? = nil, storagePool: String? = nil, boot: DirectBoot? = nil, network: Network,
         controlPlane: NodeGroup, pools: [NodeGroup] = [], sshKeys: [String] = [], ttl: Int? = nil
     ) {
         self.name = name
@@ -51,6 +54,7 @@ public struct ClusterSpec: Sendable, Hashable {
         self.virtType = virtType
         self.kubernetes = kubernetes
         self.image = image
+        self.imageSource = imageSource
         self.storagePool = storagePool ?? image.pool
         self.boot = boot
         self.network = network
