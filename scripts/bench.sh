@@ -10,6 +10,9 @@
 #        scripts/bench.sh --clusters [ARGS...]  cluster create of 1+2 and 1+4 nodes and delete,
 #                                          and the same VMs made by kinvm and by kcli
 #                                          (Benchmarks/cluster-bench.sh, ARGS go there)
+#        scripts/bench.sh --multihost [ARGS...]  cluster create of 1+4 on one lab host versus
+#                                          spread over two, and listing guests on one host
+#                                          versus three (Benchmarks/multihost-bench.sh)
 #
 # Prepares the host and the system libvirtd first (both idempotent). Exports
 # KINVM_BENCH_BIN_DIR (release binaries) and, when the test guest is built,
@@ -21,7 +24,7 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
 if [ "${1:-}" = --vm ]; then
@@ -45,6 +48,13 @@ if [ "${1:-}" = --nodes ]; then
     done
     bin=$(swift build -c release --show-bin-path)
     exec bash Benchmarks/node-bench.sh --kinvm "$bin/kinvm" --standin "$bin/kube-standin" "$@"
+fi
+if [ "${1:-}" = --multihost ]; then
+    shift
+    "$here/setup-host.sh" debootstrap bc
+    swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
+    "$here/build-node-image.sh" --standin-server "$("$here/build-standin-server.sh" --release)"
+    exec bash Benchmarks/multihost-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
 fi
 if [ "${1:-}" = --clusters ]; then
     shift

@@ -230,7 +230,57 @@ extension ClusterManager {
     }
 }
 
+/// What `cluster create --dry-run` shows: each node's host and address, nothing changed.
+public struct ClusterCreatePlan: Sendable, Codable {
+    public struct Node: Sendable, Codable, Hashable {
+        public var name: String
+        public var group: String
+        public var host: String?
+        public var ip: String
+        /// Already there (a create that ran before).
+        public var exists: Bool
+    }
+
+    public var cluster: String
+    public var placement: PlacementStrategy
+    public var nodes: [Node]
+    public var notes: [String]
+    /// The hosts' figures after placement (as `kinvm host list` would show them).
+    public var hosts: [HostCapacity]
+    public var unreachableHosts: [String: String]
+}
+
 extension ClusterManager {
+    /// The placement and addresses `create` would use, read from the hosts; nothing is changed.
+    public func planCreate(_ spec: ClusterSpec) async throws(ProvisionerError) -> ClusterCreatePlan {
+        let records = try await records(of: spec.name)
+        let latest = records.latest?.state
+        let guests = try await members(of: spec.name)
+        let range = spec.network.addresses.map { $0.lowerBound.value...$0.upperBound.value }
+        let allocation = try AddressAllocator.allocate(
+            in: spec.network.cidr, range: range, existing: latest?.reservations ?? [], wanted: spec.desiredNodes.map(\.name))
+        let (plan, placements) = try await placement(for: spec, recorded: latest?.metadata?.placements ?? [:], guests: guests)
+        let readings = await fleet.forEach { member throws(ProvisionerError) in try await HostInventory.read(member).capacity }
+        var capacities = readings.compactMap { try? $0.result.get() }
+        let demands = spec.desiredNodes.map { node in
+            NodeDemand(
+                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs ?? node.sizes.vcpus,
+                memoryBytes: (node.sizes.maxMemory ?? node.sizes.memory).bytes)
+        }
+        capacities = Placement.capacitiesAfter(plan, demands: demands, hosts: capacities)
+        let existing = Set(guests.map(\.name))
+        var unreachable: [String: String] = [:]
+        for (host, reason) in unreachableHosts(of: spec) { unreachable[host] = reason }
+        return ClusterCreatePlan(
+            cluster: spec.name, placement: spec.placement,
+            nodes: spec.desiredNodes.map { node in
+                ClusterCreatePlan.Node(
+                    name: node.name, group: node.group, host: placements[node.name],
+                    ip: allocation.reservations.first { $0.node == node.name }?.ip.description ?? "-", exists: existing.contains(node.name))
+            },
+            notes: plan.notes, hosts: capacities, unreachableHosts: unreachable)
+    }
+
     /// Whether a libvirt error means the connection to the host is gone (the daemon died, the
     /// link broke), as opposed to a refusal of the call itself.
     static func isConnectionLoss(_ error: LibvirtError) -> Bool {

@@ -41,10 +41,14 @@ public final class HostFleet: Sendable {
     /// Warnings for the user (insecure transports allowed).
     public let warnings: [String]
 
-    init(members: [Member], unreachable: [(host: ClusterHost, reason: String)], warnings: [String]) {
+    /// Every host given, reachable or not, in the order given.
+    public let hosts: [ClusterHost]
+
+    init(members: [Member], unreachable: [(host: ClusterHost, reason: String)], warnings: [String], order: [ClusterHost]? = nil) {
         self.members = members
         self.unreachable = unreachable
         self.warnings = warnings
+        self.hosts = order ?? (members.map(\.host) + unreachable.map(\.host))
     }
 
     /// The fleet of one open connection (a command on one host).
@@ -82,7 +86,7 @@ public final class HostFleet: Sendable {
                 unreachable.append((host, error.description))
             }
         }
-        return HostFleet(members: members, unreachable: unreachable, warnings: warnings)
+        return HostFleet(members: members, unreachable: unreachable, warnings: warnings, order: hosts)
     }
 
     /// Opens one host within the timeout, on an executor of its own. A blocking open that outlives
@@ -113,17 +117,6 @@ public final class HostFleet: Sendable {
 
     /// The member named `name`.
     public func member(named name: String) -> Member? { members.first { $0.host.name == name } }
-
-    /// Every host given, reachable or not, in order.
-    public var hosts: [ClusterHost] {
-        (members.map(\.host) + unreachable.map(\.host)).sorted { lhs, rhs in
-            order(of: lhs.name) < order(of: rhs.name)
-        }
-    }
-
-    private func order(of name: String) -> Int {
-        members.firstIndex { $0.host.name == name } ?? (members.count + (unreachable.firstIndex { $0.host.name == name } ?? 0))
-    }
 
     /// Runs `body` on every reachable host at once; each host's outcome, in member order.
     public func forEach<T: Sendable>(

@@ -23,6 +23,9 @@ struct ClusterCreate: AsyncParsableCommand {
     @Flag(help: "Also merge a kinvm-NAME context into your kubeconfig ($KUBECONFIG's first file, else ~/.kube/config) and switch to it.")
     var merge = false
 
+    @Flag(help: "Show where each node would go (host and address) and the hosts' figures after; change nothing.")
+    var dryRun = false
+
     @Option(name: [.customShort("o"), .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
@@ -30,6 +33,30 @@ struct ClusterCreate: AsyncParsableCommand {
 
     func run() async throws {
         let spec = try spec.load()
+        if dryRun {
+            let plan = try await ClusterCommand.withClusters(connection, spec: spec) { try await $0.planCreate(spec) }
+            switch output {
+            case .json: print(try Rendering.json(plan))
+            case .yaml: print(try Rendering.yaml(plan), terminator: "")
+            case .text:
+                print(
+                    Rendering.table(
+                        ["NODE", "POOL", "HOST", "IP", ""],
+                        plan.nodes.map { [$0.name, $0.group, $0.host ?? "-", $0.ip, $0.exists ? "(exists)" : ""] }))
+                for note in plan.notes { print("note: \(note)") }
+                if !plan.hosts.isEmpty {
+                    print("")
+                    print(
+                        Rendering.table(
+                            ["HOST", "RESERVED AFTER", "AVAILABLE AFTER"],
+                            plan.hosts.map {
+                                [$0.name, "\($0.reservedVCPUs) vCPU, \(Rendering.bytes($0.reservedMemoryBytes))", Rendering.bytes($0.availableMemoryBytes)]
+                            }))
+                }
+                for (host, reason) in plan.unreachableHosts.sorted(by: { $0.key < $1.key }) { print("unreachable: \(host): \(reason)") }
+            }
+            return
+        }
         let options = work.options
         let progress = ClusterCommand.progressPrinter()
         let result = try await ClusterCommand.withClusters(connection, spec: spec) { clusters in

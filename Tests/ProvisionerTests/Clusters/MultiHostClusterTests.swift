@@ -2,6 +2,9 @@ import DomainTemplates
 import Foundation
 import Libvirt
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @testable import Provisioner
 
@@ -212,6 +215,40 @@ struct MultiHostClusterTests {
         ) {
             _ = try await HostFleet.open([ClusterHost(name: "lab1", uri: "qemu+tcp://127.0.0.1:1/system")])
         }
+    }
+
+    @Test("a host that accepts but never answers times out on its own; the other hosts are connected meanwhile")
+    func stalledHost() async throws {
+        let hosts = try ["h1", "h2"].map(TestHost.make)
+        defer { hosts.forEach { $0.remove() } }
+        // A unix socket that listens and never accepts: the connection is made, libvirt's
+        // handshake never gets an answer (a frozen daemon, a stalled link).
+        let path = hosts[0].directory + "/silent.sock"
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.enumerated() where index < buffer.count - 1 { buffer[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 8) == 0)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let fleet = try await HostFleet.open(
+            [ClusterHost(name: "h1", uri: hosts[0].uri), ClusterHost(name: "stuck", uri: "qemu+unix:///system?socket=\(path)"),
+             ClusterHost(name: "h2", uri: hosts[1].uri)],
+            options: .init(timeout: .seconds(2)))
+        let elapsed = start.duration(to: clock.now)
+        defer { Task { await fleet.close() } }
+        #expect(fleet.members.map(\.host.name) == ["h1", "h2"])
+        #expect(fleet.unreachable.map(\.host.name) == ["stuck"])
+        #expect(fleet.unreachable.first?.reason.contains("no answer from qemu+unix:///system?socket=\(path) within 2") == true)
+        #expect(elapsed >= .seconds(2) && elapsed < .seconds(10), "\(elapsed)")
+        #expect(fleet.hosts.map(\.name) == ["h1", "stuck", "h2"])
     }
 
     @Test("host figures: CPUs, memory, and what kinvm guests reserve")
