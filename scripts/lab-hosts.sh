@@ -304,7 +304,7 @@ sshd_up() {
     /usr/sbin/sshd -t -f "$SSH_DIR/sshd_config" || die "sshd rejects $SSH_DIR/sshd_config"
     rm -f "$SSH_DIR/sshd.pid"
     # sshd binds its socket before it forks into the background.
-    ip netns exec "$LAB" /usr/sbin/sshd -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log" \
+    ip netns exec "$LAB" /usr/sbin/sshd -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log" </dev/null >/dev/null 2>&1 \
         || die "sshd failed to start (see $SSH_DIR/sshd.log)"
     ip netns exec "$LAB" "$SSH_DIR/ssh" 127.0.0.1 true \
         || die "ssh root@127.0.0.1:$SSH_PORT in netns $LAB fails (see $SSH_DIR/sshd.log)"
@@ -437,8 +437,10 @@ cmd_resume() {
     rm -f "$inst/run/libvirtd.pid"
     # The instance's mount namespace (its /etc/libvirt, /var/lib/libvirt, /run/libvirt with
     # the running guests' status) is held by virtlogd; libvirtd.sh's config file is there.
+    # The daemon must not keep this script's stdout/stderr open: a caller reading them to the
+    # end (a test, $(...)) would wait for as long as libvirtd runs.
     (cd / && nsenter --target "$vpid" --mount --net -- \
-        libvirtd -d --config /etc/libvirt/libvirtd.conf --pid-file "$inst/run/libvirtd.pid") \
+        libvirtd -d --config /etc/libvirt/libvirtd.conf --pid-file "$inst/run/libvirtd.pid" </dev/null >/dev/null 2>&1) \
         || die "libvirtd -d failed in the namespaces of '$name' (see $inst/log/libvirtd.log)"
     wait_answer "$uri" "" "'$name'" || die "'$name' did not come back (see $inst/log/libvirtd.log)"
     log "'$name' answers again ($(elapsed_since "$t0") s)"

@@ -39,6 +39,19 @@ extension ClusterManager {
         return ClusterRecords(byHost: byHost)
     }
 
+    /// Every host the cluster records on the reachable hosts name, once each (by URI).
+    public func recordedHosts() async throws(ProvisionerError) -> [ClusterHost] {
+        let lists = await fleet.forEach { member throws(ProvisionerError) in try await ClusterNetwork.list(on: member.connection) }
+        var hosts: [ClusterHost] = []
+        for (_, outcome) in lists {
+            for network in (try? outcome.get()) ?? [] {
+                guard let text = network.metadata?.spec, let spec = try? ClusterSpec.parse(text) else { continue }
+                for host in spec.hosts where !hosts.contains(where: { $0.uri == host.uri }) { hosts.append(host) }
+            }
+        }
+        return hosts
+    }
+
     /// The hosts of `spec` that are members of the fleet (reachable), in spec order; for a spec
     /// without hosts, the first reachable host.
     func reachableHosts(of spec: ClusterSpec) -> [HostFleet.Member] {

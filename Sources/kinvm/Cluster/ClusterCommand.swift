@@ -88,7 +88,8 @@ extension ClusterCommand {
     /// manager over them, and turns a failure into `kinvm: …` and exit status 1 (exit codes pass
     /// through).
     static func withClusters<T>(
-        _ options: FleetOptions, spec: ClusterSpec? = nil, cluster: String? = nil, _ body: (ClusterManager) async throws -> T
+        _ options: FleetOptions, spec: ClusterSpec? = nil, cluster: String? = nil, discover: Bool = false,
+        _ body: (ClusterManager) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "kinvm.clusters")
         logger.logLevel = .warning
@@ -97,13 +98,20 @@ extension ClusterCommand {
         let hosts = try spec.map { options.hosts(of: $0) } ?? options.loadHosts()
         var fleet = try await options.open(hosts, logger: logger)
         do {
-            if spec == nil, let cluster {
-                // The recorded spec may name hosts beyond those given: work over all of them.
-                let recorded = try? await ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger).recordedSpec(cluster)
-                let known = Set(fleet.hosts.map(\.name))
-                if let recorded, !recorded.hosts.isEmpty, recorded.hosts.contains(where: { !known.contains($0.name) }) {
+            if spec == nil, cluster != nil || discover {
+                // The recorded specs may name hosts beyond those given: work over all of them
+                // (a given host keeps the name the record gives its URI).
+                let manager = ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger)
+                var recorded: [ClusterHost] = []
+                if let cluster {
+                    recorded = (try? await manager.recordedSpec(cluster))?.hosts ?? []
+                } else {
+                    recorded = (try? await manager.recordedHosts()) ?? []
+                }
+                let merged = ClusterHost.merging(given: fleet.hosts, recorded: recorded)
+                if merged != fleet.hosts {
                     await fleet.close()
-                    fleet = try await options.open(recorded.hosts, logger: logger)
+                    fleet = try await options.open(merged, logger: logger)
                 }
             }
             let result = try await body(ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger))

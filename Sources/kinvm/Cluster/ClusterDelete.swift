@@ -121,7 +121,7 @@ struct GCCommand: AsyncParsableCommand {
     @OptionGroup var connection: FleetOptions
 
     func run() async throws {
-        let expired = try await ClusterCommand.withClusters(connection) { try await $0.expiredClusters() }
+        let expired = try await ClusterCommand.withClusters(connection, discover: true) { try await $0.expiredClusters() }
         if !dryRun, !expired.isEmpty {
             _ = try await ClusterDelete.delete(
                 expired.map(\.cluster), ignoreNotFound: true, options: ClusterDeleteOptions(open: connection.openOptions), connection: connection)

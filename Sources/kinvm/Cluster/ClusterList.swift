@@ -12,7 +12,7 @@ struct ClusterList: AsyncParsableCommand {
     @OptionGroup var connection: FleetOptions
 
     func run() async throws {
-        let clusters = try await ClusterCommand.withClusters(connection) { try await $0.list() }
+        let clusters = try await ClusterCommand.withClusters(connection, discover: true) { try await $0.list() }
         switch output {
         case .json: print(try Rendering.json(clusters))
         case .yaml: print(try Rendering.yaml(clusters), terminator: "")

@@ -39,6 +39,21 @@ public struct ClusterHost: Sendable, Hashable, Codable {
     }
 }
 
+extension ClusterHost {
+    /// The hosts given (by `-c` or a hosts file) and those clusters' records name, once each by
+    /// URI, in that order; a given host whose URI a record names takes the record's name.
+    public static func merging(given: [ClusterHost], recorded: [ClusterHost]) -> [ClusterHost] {
+        var result: [ClusterHost] = []
+        for host in given {
+            result.append(recorded.first { $0.uri == host.uri } ?? host)
+        }
+        for host in recorded where !result.contains(where: { $0.uri == host.uri || $0.name == host.name }) {
+            result.append(host)
+        }
+        return result
+    }
+}
+
 extension ClusterSpec {
     /// The hosts the cluster's nodes may live on: `spec.hosts`, or the one host of
     /// ``connection`` (or `defaultURI`, the CLI's `-c`) when the spec lists none.
