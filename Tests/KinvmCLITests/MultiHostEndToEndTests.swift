@@ -123,7 +123,7 @@ struct MultiHostEndToEndTests {
             """
     }
 
-    @Test("create 1+2 over three hosts → scale to 1+3 → a host taken down during apply (reported, the rest resized) → delete with a host down (kept, marked) → gc once it is back: nothing left anywhere")
+    @Test("create 1+3 over three hosts → scale down to 1+2 → a host taken down during apply (reported, the rest resized) → delete with a host down (kept, marked) → gc once it is back: nothing left anywhere")
     func lifecycle() async throws {
         try await GuestSlots.withSlots(3) {
             let base = (MultiHost.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
@@ -137,23 +137,28 @@ struct MultiHostEndToEndTests {
                 pools[host.name] = try await EndToEnd.makePool(poolName, path: "\(base)/pool-\(host.name)", on: connection)
             }
             defer {
-                let (connections, pools, name) = (connections, pools, name)
+                let (connections, name, poolName) = (connections, name, poolName)
                 Task {
                     for host in hosts { try? await MultiHost.lab(["resume", host.name]) }
                     _ = try? await CLIRunner.runDetached(
                         ["netns", "exec", MultiHost.netns, CLIRunner.binary.path, "cluster", "delete", name, "--ignore-not-found",
                          "-c", MultiHost.socketURI(hosts[0].name)], executable: MultiHost.ip)
-                    for (host, pool) in pools {
+                    for connection in connections.values { await connection.close() }
+                    // Fresh connections: a host taken down and back has closed the old ones.
+                    for host in hosts {
+                        guard let connection = try? await Connection.open(MultiHost.socketURI(host.name)),
+                            let pool = try? await connection.storagePool(named: poolName)
+                        else { continue }
                         for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
                         try? await pool.destroy()
                         try? await pool.undefine()
-                        await connections[host]?.close()
+                        await connection.close()
                     }
                 }
             }
             try Data((0..<4096).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: "\(base)/k3s-airgap-images-amd64.tar.zst"))
             let specFile = "\(base)/cluster.yaml"
-            try spec(base: base, edges: 2).write(toFile: specFile, atomically: true, encoding: .utf8)
+            try spec(base: base, edges: 3).write(toFile: specFile, atomically: true, encoding: .utf8)
             let (h1, h2, h3) = (hosts[0].name, hosts[1].name, hosts[2].name)
             let cp = "\(name)-cp-1"
             let edges = (1...3).map { "\(name)-edge-\($0)" }
@@ -164,13 +169,13 @@ struct MultiHostEndToEndTests {
             #expect(listed.map { $0["name"] as? String } == [h1, h2, h3])
             #expect(listed.allSatisfy { $0["reachable"] as? Bool == true && $0["reason"] == nil }, "\(before)")
 
-            // create 1+2: spread puts each node on its own host.
+            // create 1+3: spread puts the first three nodes on a host each, the fourth on h1.
             let created = try MultiHost.object(
                 try await MultiHost.kinvm(["cluster", "create", "-f", specFile, "--wait", "25m", "-o", "json"]).stdout)
             #expect(created["apiServer"] as? String == "https://10.251.0.100:6443")
             let kubeconfig = "\(base)/kubeconfig"
             try (created["kubeconfig"] as? String ?? "").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-            try await expectPlacement([cp: h1, edges[0]: h2, edges[1]: h3], hosts: hosts)
+            try await expectPlacement([cp: h1, edges[0]: h2, edges[1]: h3, edges[2]: h1], hosts: hosts)
 
             // The image and the boot files went to each host through libvirt streams.
             for host in hosts {
@@ -180,20 +185,23 @@ struct MultiHostEndToEndTests {
                 }
             }
             // Nodes on different hosts joined one cluster over the bridged segment.
-            try await expectReady([cp, edges[0], edges[1]], kubeconfig: kubeconfig)
+            try await expectReady([cp] + edges, kubeconfig: kubeconfig)
             let binary = CLIRunner.repository + "/Tests/Support/standin-node/standin-node.py"
             let expected = String(try await CLIRunner.runDetached([binary], executable: URL(fileURLWithPath: "/usr/bin/sha256sum")).stdout.prefix(64))
             let inGuest = try await MultiHost.kinvm(["vm", "exec", edges[1], "-c", hosts[2].uri, "--", "sha256sum", "/usr/local/bin/k3s"]).stdout
             #expect(expected.count == 64 && inGuest.hasPrefix(expected), "\(inGuest)")
 
-            // scale from one host's URI only: the record there names the other two.
+            // scale down from one host's URI only (the record there names the other two): the
+            // node on h1 is drained and removed there.
+            try await MultiHost.kinvm(["cluster", "scale", name, "--pool", "edge=2", "-c", MultiHost.socketURI(h2)])
+            try await expectPlacement([cp: h1, edges[0]: h2, edges[1]: h3], hosts: hosts)
+            try await expectReady([cp, edges[0], edges[1]], kubeconfig: kubeconfig)
+            #expect(try await connections[h1]!.domainIfPresent(named: edges[2]) == nil)
+            // Where a third node would go now: h1 again (the fewest nodes, then the most memory left).
             let dryRunSpec = "\(base)/cluster-3.yaml"
             try spec(base: base, edges: 3).write(toFile: dryRunSpec, atomically: true, encoding: .utf8)
             let plan = try await MultiHost.kinvm(["cluster", "apply", "-f", dryRunSpec, "--dry-run"]).stdout
             #expect(plan.contains("\(edges[2]) would be placed on host \(h1) (spread)"), "\(plan)")
-            try await MultiHost.kinvm(["cluster", "scale", name, "--pool", "edge=3", "--wait", "25m", "-c", MultiHost.socketURI(h2)])
-            try await expectPlacement([cp: h1, edges[0]: h2, edges[1]: h3, edges[2]: h1], hosts: hosts)
-            try await expectReady([cp] + edges, kubeconfig: kubeconfig)
             // cluster logs: consoles through libvirt (the ssh host's too), journals through the agents.
             let logs = "\(base)/logs"
             let report = try MultiHost.object(
@@ -209,7 +217,7 @@ struct MultiHostEndToEndTests {
 
             // apply a live resize; h2 goes down once kinvm has connected and written the record.
             let resized = "\(base)/cluster-resized.yaml"
-            try spec(base: base, edges: 3, edgeMemory: "800MiB").write(toFile: resized, atomically: true, encoding: .utf8)
+            try spec(base: base, edges: 2, edgeMemory: "800MiB").write(toFile: resized, atomically: true, encoding: .utf8)
             let pause = "\(base)/pause"
             let apply = Task {
                 try await MultiHost.kinvm(
@@ -224,7 +232,7 @@ struct MultiHostEndToEndTests {
             let outcome = try await apply.value
             #expect(outcome.status == 1, "\(outcome.stdout)\n\(outcome.stderr)")
             #expect(outcome.stderr.contains("\(edges[0])") && outcome.stderr.contains("host \(h2)"), "\(outcome.stderr)")
-            for node in [edges[1], edges[2]] {
+            for node in [edges[1]] {
                 let guest = try MultiHost.object(try await MultiHost.kinvm(["vm", "get", node, "-c", MultiHost.socketURI(placementHost(node, cp: cp, edges: edges, hosts: hosts)), "-o", "json"]).stdout)
                 #expect(guest["maxMemoryBytes"] as? Int == 1 << 30)
                 #expect((guest["memoryBytes"] as? Int).map { abs($0 - 800 << 20) < 8 << 20 } == true, "\(node): \(guest)")
@@ -247,7 +255,9 @@ struct MultiHostEndToEndTests {
             let entry = try #require(pending.first { $0["name"] as? String == name })
             #expect(entry["status"] as? String == "deleting" && entry["pendingDelete"] as? [String] == [h3], "\(entry)")
             for host in [h1, h2] {
-                #expect(try await connections[host]!.allDomains().filter { $0.name.hasPrefix(name) }.isEmpty, "\(host)")
+                let connection = try await Connection.open(MultiHost.socketURI(host))
+                #expect(try await connection.allDomains().filter { $0.name.hasPrefix(name) }.isEmpty, "\(host)")
+                await connection.close()
             }
             // h3 is back: gc (run against h1 alone) finishes the deletion on every host.
             try await MultiHost.lab(["resume", h3])

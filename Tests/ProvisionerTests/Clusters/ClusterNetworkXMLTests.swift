@@ -182,3 +182,82 @@ struct ClusterNetworkXMLTests {
         #expect(try ClusterNetworkXML.hostElement(DHCPHostEntry(mac: nil, name: "n", ip: nil)) == #"<host name="n"/>"#)
     }
 }
+
+@Suite("Bridged cluster networks and several hosts' records (pure)")
+struct BridgedNetworkXMLTests {
+    static let metadata = ClusterNetworkMetadata(
+        cluster: "lab", created: "2026-11-29T05:00:00Z", ttlSeconds: 3600, spec: "kind: Cluster  # <&>", generation: 1_795_000_000_123,
+        addresses: [
+            DHCPReservation.forNode("lab-cp-1", ip: IPv4Address("10.251.0.100")!),
+            DHCPReservation.forNode("lab-w-1", ip: IPv4Address("10.251.0.101")!),
+        ],
+        placements: ["lab-cp-1": "h1", "lab-w-1": "h-2<&>"], pendingDelete: ["h3"])
+
+    @Test("a bridged network is <forward mode='bridge'/> on the host's bridge, valid for libvirt, and its record carries addresses, placements and pending hosts")
+    func roundTrip() throws {
+        let definition = ClusterNetworkDefinition(
+            name: "kinvm-lab", cidr: try IPv4Network(cidr: "10.251.0.0/24"), mode: .bridged, metadata: Self.metadata, bridge: "br-kinvm")
+        let xml = try ClusterNetworkXML.render(definition)
+        let document = try XMLDocument(parsing: xml)
+        #expect(try RelaxNGSchema.libvirt(.network).validate(document).isEmpty, "\(xml)")
+        #expect(try document.evaluateString("/network/forward/@mode") == "bridge")
+        #expect(try document.evaluateString("/network/bridge/@name") == "br-kinvm")
+        #expect(try document.select("/network/ip").isEmpty)
+        let state = try ClusterNetworkXML.read(xml)
+        #expect(state.mode == .bridged && state.bridge == "br-kinvm")
+        #expect(state.metadata == Self.metadata)
+        #expect(state.reservations == Self.metadata.addresses)
+        #expect(state.reservation(for: "lab-w-1")?.ip.description == "10.251.0.101")
+    }
+
+    @Test("a bridged network needs a bridge name")
+    func needsBridge() throws {
+        let definition = ClusterNetworkDefinition(
+            name: "kinvm-lab", cidr: try IPv4Network(cidr: "10.251.0.0/24"), mode: .bridged, metadata: Self.metadata)
+        #expect(throws: ProvisionerError.self) { try ClusterNetworkXML.render(definition) }
+    }
+
+    @Test("of a cluster's records on several hosts, the highest generation wins")
+    func latestRecord() {
+        func state(_ generation: Int, spec: String) -> ClusterNetworkState {
+            var metadata = Self.metadata
+            metadata.generation = generation
+            metadata.spec = spec
+            return ClusterNetworkState(name: "kinvm-lab", metadata: metadata)
+        }
+        let records = ClusterRecords(byHost: ["h1": state(5, spec: "old"), "h2": state(9, spec: "new"), "h3": ClusterNetworkState(name: "x")])
+        #expect(records.latest?.host == "h2" && records.latest?.state.metadata?.spec == "new")
+        #expect(ClusterRecords(byHost: [:]).latest == nil)
+    }
+
+    @Test("a given host takes the name its cluster's record gives its URI; recorded hosts are added once")
+    func mergingHosts() {
+        let given = [ClusterHost(name: "localhost", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "x", uri: "qemu:///system")]
+        let recorded = [
+            ClusterHost(name: "h1", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "h2", uri: "qemu+ssh://h2/system"),
+            ClusterHost(name: "h2", uri: "qemu+ssh://h2/system"),
+        ]
+        #expect(
+            ClusterHost.merging(given: given, recorded: recorded) == [
+                ClusterHost(name: "h1", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "x", uri: "qemu:///system"),
+                ClusterHost(name: "h2", uri: "qemu+ssh://h2/system"),
+            ])
+        #expect(ClusterHost.merging(given: given, recorded: []) == given)
+    }
+
+    @Test("addresses come from the bridged range, kept ones kept, and a full range is refused")
+    func rangeAllocation() throws {
+        let cidr = try IPv4Network(cidr: "10.251.0.0/24")
+        let range = IPv4Address("10.251.0.100")!.value...IPv4Address("10.251.0.101")!.value
+        let first = try AddressAllocator.allocate(in: cidr, range: range, existing: [], wanted: ["a", "b"])
+        #expect(first.reservations.map(\.ip.description) == ["10.251.0.100", "10.251.0.101"])
+        let kept = try AddressAllocator.allocate(in: cidr, range: range, existing: [first.reservations[1]], wanted: ["b", "c"])
+        #expect(kept.reservations.map(\.ip.description) == ["10.251.0.101", "10.251.0.100"])
+        do {
+            _ = try AddressAllocator.allocate(in: cidr, range: range, existing: first.reservations, wanted: ["a", "b", "c"])
+            Issue.record("allocated past the range")
+        } catch {
+            #expect(error.message.contains("has room for 2 nodes (10.251.0.100–10.251.0.101)"), "\(error.message)")
+        }
+    }
+}
