@@ -70,7 +70,7 @@ enum ClusterEndToEnd {
 }
 
 @Suite("kinvm cluster end to end (stand-in control plane, libvirtd in the test's network namespace)",
-    .enabled(if: ClusterEndToEnd.enabled), .timeLimit(.minutes(40)))
+    .enabled(if: ClusterEndToEnd.enabled), .timeLimit(.minutes(60)))
 struct ClusterEndToEndTests {
     let name = "e2e" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(5))
     var poolName: String { "\(name)-pool" }

@@ -83,7 +83,7 @@ enum MultiHost {
 }
 
 @Suite("kinvm cluster over three libvirt hosts (two on unix sockets, one over qemu+ssh), end to end",
-    .enabled(if: MultiHost.enabled), .timeLimit(.minutes(40)))
+    .enabled(if: MultiHost.enabled), .timeLimit(.minutes(60)))
 struct MultiHostEndToEndTests {
     let name = "mh" + String(UUID().uuidString.lowercased().filter(\.isLetter).prefix(5))
     var poolName: String { "\(name)-pool" }

@@ -14,7 +14,7 @@ import Testing
 @Suite(
     "kinvm node end to end (stand-in control plane, real libvirtd)",
     .enabled(if: EndToEnd.enabled && ProcessInfo.processInfo.environment["KINVM_NODE_IMAGE"] != nil),
-    .timeLimit(.minutes(40)))
+    .timeLimit(.minutes(60)))
 struct NodeEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
     static var uri: String { EndToEnd.uri }

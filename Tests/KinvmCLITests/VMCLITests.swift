@@ -390,6 +390,7 @@ struct VMCLITests {
         #expect(created.stderr.contains("] \(guest): "), "progress lines: \(created.stderr)")
 
         let listed = try vm(["list", "-o", "json"])
+        try #require(listed.status == 0, "vm list exited \(listed.status): \(listed.stderr)")
         #expect(try JSONDecoder().decode([GuestInfo].self, from: Data(listed.stdout.utf8)).contains { $0.name == guest })
         let described = try vm(["get", guest])
         #expect(described.stdout.contains("\(poolName)/\(guest)-root.qcow2"), "\(described.stdout)")

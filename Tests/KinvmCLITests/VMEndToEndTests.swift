@@ -45,7 +45,7 @@ enum EndToEnd {
     }
 }
 
-@Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(45)))
+@Suite("kinvm vm end to end (Debian guest, real libvirtd)", .enabled(if: EndToEnd.enabled), .timeLimit(.minutes(60)))
 struct VMEndToEndTests {
     static var environment: [String: String] { EndToEnd.environment }
     static var uri: String { EndToEnd.uri }

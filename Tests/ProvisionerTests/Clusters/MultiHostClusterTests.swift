@@ -247,7 +247,9 @@ struct MultiHostClusterTests {
         #expect(fleet.members.map(\.host.name) == ["h1", "h2"])
         #expect(fleet.unreachable.map(\.host.name) == ["stuck"])
         #expect(fleet.unreachable.first?.reason.contains("no answer from qemu+unix:///system?socket=\(path) within 2") == true)
-        #expect(elapsed >= .seconds(2) && elapsed < .seconds(10), "\(elapsed)")
+        // At least the timeout; and bounded (the stuck host never answers; on a loaded machine the
+        // two test-driver hosts and the timer's task can take some seconds more).
+        #expect(elapsed >= .seconds(2) && elapsed < .seconds(60), "\(elapsed)")
         #expect(fleet.hosts.map(\.name) == ["h1", "stuck", "h2"])
     }
 
