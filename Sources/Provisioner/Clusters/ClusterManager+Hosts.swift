@@ -138,7 +138,7 @@ extension ClusterManager {
         let bridged = spec.network.mode == .bridged
         let metadata = ClusterNetworkMetadata(
             cluster: spec.name, created: created, ttlSeconds: spec.ttl, spec: spec.yaml(),
-            generation: ClusterNetwork.generationNow(), addresses: bridged ? mergedAddresses(latest?.reservations ?? [], allocation) : [],
+            generation: ClusterNetwork.generationNow(), addresses: bridged ? mergedAddresses(allocation) : [],
             placements: placements, pendingDelete: latest?.metadata?.pendingDelete ?? [])
         let definition = ClusterNetworkDefinition(
             name: spec.network.name, cidr: spec.network.cidr,
@@ -197,7 +197,7 @@ extension ClusterManager {
 
     /// A bridged record's addresses: the allocation's for wanted nodes, plus those of nodes not
     /// wanted any more (released once those nodes are removed).
-    private func mergedAddresses(_ existing: [DHCPReservation], _ allocation: AddressAllocation) -> [DHCPReservation] {
+    private func mergedAddresses(_ allocation: AddressAllocation) -> [DHCPReservation] {
         (allocation.reservations + allocation.unwanted).sorted { $0.ip < $1.ip }
     }
 

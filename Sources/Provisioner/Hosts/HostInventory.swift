@@ -64,23 +64,4 @@ public enum HostInventory {
         }
         return fleet.hosts.compactMap { reports[$0.name] }
     }
-
-    /// kinvm's guests on every reachable host, each with ``GuestInfo/host`` set, sorted by name;
-    /// plus the hosts whose guests could not be listed.
-    public static func guests(_ fleet: HostFleet) async -> (guests: [GuestInfo], failed: [(host: String, reason: String)]) {
-        let outcomes = await fleet.forEach { member throws(ProvisionerError) -> [GuestInfo] in
-            var guests = try await member.guests.list()
-            for index in guests.indices { guests[index].host = member.host.name }
-            return guests
-        }
-        var all: [GuestInfo] = []
-        var failed = fleet.unreachable.map { (host: $0.host.name, reason: $0.reason) }
-        for (host, outcome) in outcomes {
-            switch outcome {
-            case .success(let guests): all += guests
-            case .failure(let error): failed.append((host, error.description))
-            }
-        }
-        return (all.sorted { ($0.name, $0.host ?? "") < ($1.name, $1.host ?? "") }, failed)
-    }
 }
