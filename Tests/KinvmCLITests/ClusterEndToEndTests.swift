@@ -111,7 +111,9 @@ struct ClusterEndToEndTests {
 
     @Test("create 1+1 → apply again (no changes) → scale up → live resize → scale down with drain → delete: nothing left; kill -9 seven times on the way, each followed by the same command, which converges")
     func lifecycle() async throws {
-        try await GuestSlots.withSlots(2) {
+        // One slot: the guests boot one at a time (control plane, then the worker, then the one
+        // scaled up); the others are running and idle meanwhile.
+        try await GuestSlots.withSlots(1, for: "kubeadm cluster end to end") {
             let base = (ClusterEndToEnd.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
             let connection = try await Connection.open(ClusterEndToEnd.uri)

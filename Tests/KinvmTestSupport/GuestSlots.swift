@@ -23,10 +23,31 @@ public enum GuestSlots {
     }
 
     /// Runs `body` while holding `count` slots (at most ``capacity``), waiting for them first.
-    public static func withSlots<T>(_ count: Int, _ body: () async throws -> T) async throws -> T {
-        let held = try await acquire(min(max(count, 1), capacity))
-        defer { release(held) }
+    ///
+    /// `count` is how many guests the test boots at the same time (a running guest that has
+    /// finished booting costs little). The wait and the time held are written to standard error
+    /// as `[guest-slots HH:MM:SS] LABEL: ...` lines (UTC, as in the guests' console logs), so a
+    /// full run's log shows how the guest tests were scheduled.
+    public static func withSlots<T>(_ count: Int, for label: String, _ body: () async throws -> T) async throws -> T {
+        let wanted = min(max(count, 1), capacity)
+        let asked = Date()
+        let held = try await acquire(wanted)
+        let got = Date()
+        log("\(label): took \(wanted) of \(capacity) slots after waiting \(seconds(got.timeIntervalSince(asked))) s")
+        defer {
+            release(held)
+            log("\(label): released \(wanted) slots after \(seconds(Date().timeIntervalSince(got))) s")
+        }
         return try await body()
+    }
+
+    static func seconds(_ interval: TimeInterval) -> String { String(format: "%.0f", interval) }
+
+    static func log(_ message: String) {
+        let now = Int(Date().timeIntervalSince1970) % 86_400
+        let clock = String(format: "%02d:%02d:%02d", now / 3600, now / 60 % 60, now % 60)
+        let line = "[guest-slots \(clock)] \(message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     static func acquire(_ count: Int) async throws -> [Int32] {

@@ -25,7 +25,7 @@ extension RealDaemonTests {
     struct DebianCloudInitTests {
         @Test("cloud-init runs a typed cloud-config and the network-config of a kinvm seed")
         func cloudInitReadsTheSeed() async throws {
-            try await GuestSlots.withSlots(1) {
+            try await GuestSlots.withSlots(1, for: "Debian cloud-init (GuestManager)") {
                 let connection = try await Connection.open(Integration.systemURI)
                 defer { Task { await connection.close() } }
                 let name = Integration.uniqueName("debian")
@@ -52,7 +52,7 @@ extension RealDaemonTests {
             let guests = GuestManager(connection: connection)
             let request = GuestCreateRequest(
                 name: name, template: "k8s-node", image: VolumeRef(pool: pool.name, volume: "base.qcow2"), pool: pool.name,
-                virtType: .qemu, vcpus: 2, maxVCPUs: 2, memory: .mebibytes(768), maxMemory: .mebibytes(1024),
+                virtType: .qemu, vcpus: 1, maxVCPUs: 2, memory: .mebibytes(768), maxMemory: .mebibytes(1024),
                 diskSize: .gibibytes(6), nics: [.user(mac: mac)],
                 userData: .cloudConfig(CloudConfig(
                     hostname: name, locale: .disabled,
