@@ -67,3 +67,15 @@ print(booting[0] if booting else "")') || true
     fi
     echo "$virt"
 }
+
+# PID from a pid file of a kinvm instance (scripts/libvirtd.sh, scripts/lab-hosts.sh), if that
+# process is alive, is named $2 and does not live in this script's (root) network namespace.
+instance_pid() {
+    local file=$1 name=$2 pid
+    [ -r "$file" ] || return 1
+    pid=$(tr -dc '0-9' <"$file")
+    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || return 1
+    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null || true)" != "$(readlink /proc/self/ns/net)" ] || return 1
+    echo "$pid"
+}

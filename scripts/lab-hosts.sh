@@ -139,18 +139,6 @@ wait_answer() {  # URI NETNS|"" WHAT
 
 ns_exists() { [ -e "/run/netns/$1" ]; }
 
-# PID from a pid file if that process is alive, named $2, and outside this script's
-# (root) network namespace.
-pid_from_file() {
-    local file=$1 name=$2 pid
-    [ -r "$file" ] || return 1
-    pid=$(tr -dc '0-9' <"$file")
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || return 1
-    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null || true)" != "$(readlink /proc/self/ns/net)" ] || return 1
-    echo "$pid"
-}
-
 # True while the process exists and is not a zombie (a daemon's zombie lingers until
 # PID 1 reaps it).
 running() {
@@ -313,7 +301,7 @@ sshd_up() {
 
 sshd_down() {
     local pid
-    if pid=$(pid_from_file "$SSH_DIR/sshd.pid" sshd); then
+    if pid=$(instance_pid "$SSH_DIR/sshd.pid" sshd); then
         kill_and_wait TERM 5 "$pid"
         log "stopped sshd (pid $pid)"
     fi
@@ -404,7 +392,7 @@ cmd_down() {
     check_host_arg "$name"
     uri=$(unix_uri "$name")
     t0=$(now)
-    if pid=$(pid_from_file "$inst/run/libvirtd.pid" libvirtd); then
+    if pid=$(instance_pid "$inst/run/libvirtd.pid" libvirtd); then
         if [ "$kill_now" = 1 ]; then
             kill_and_wait KILL 5 "$pid"
         else
@@ -425,11 +413,11 @@ cmd_resume() {
     check_host_arg "$name"
     uri=$(unix_uri "$name")
     t0=$(now)
-    if pid_from_file "$inst/run/libvirtd.pid" libvirtd >/dev/null && answers "$uri"; then
+    if instance_pid "$inst/run/libvirtd.pid" libvirtd >/dev/null && answers "$uri"; then
         log "'$name' already answers"
         return 0
     fi
-    vpid=$(pid_from_file "$inst/run/virtlogd.pid" virtlogd) \
+    vpid=$(instance_pid "$inst/run/virtlogd.pid" virtlogd) \
         || die "virtlogd of '$name' is not running: its namespaces are gone; run up again"
     ns_exists "$name" || die "network namespace $name is gone; run up again"
     [ "$(readlink "/proc/$vpid/ns/net")" = "$(ip netns exec "$name" readlink /proc/self/ns/net)" ] \
@@ -457,7 +445,7 @@ cmd_status() {
             rc=1
         fi
     done
-    if pid=$(pid_from_file "$SSH_DIR/sshd.pid" sshd); then
+    if pid=$(instance_pid "$SSH_DIR/sshd.pid" sshd); then
         name=$(host_name "$HOSTS")
         if answers "$(ssh_uri "$name")" "$LAB"; then
             echo "sshd (pid $pid) in $LAB: $name answers through qemu+ssh"

@@ -49,18 +49,6 @@ root_ns_pids() {
     return 0
 }
 
-# PID from a pid file of a kinvm instance, if that process is alive, is named $2 and
-# does not live in this script's (root) network namespace.
-instance_pid() {
-    local file=$1 name=$2 pid
-    [ -r "$file" ] || return 1
-    pid=$(tr -dc '0-9' <"$file")
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || return 1
-    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null || true)" != "$(readlink /proc/self/ns/net)" ] || return 1
-    echo "$pid"
-}
-
 # Send TERM, wait up to $1 seconds, then KILL. Remaining args: pids.
 kill_and_wait() {
     local secs=$1 pid i alive

@@ -17,7 +17,6 @@ enum ClusterEndToEnd {
         && environment["KINVM_TEST_NETNS"] != nil && environment["KINVM_TEST_NETNS_URI"] != nil
     static var netns: String { environment["KINVM_TEST_NETNS"] ?? "" }
     static var uri: String { environment["KINVM_TEST_NETNS_URI"] ?? "" }
-    static let ip = URL(fileURLWithPath: "/usr/sbin/ip")
 
     /// `kinvm ARGS -c URI` inside the test's network namespace.
     @discardableResult
@@ -44,13 +43,7 @@ enum ClusterEndToEnd {
         // `-c URI` goes before a `--` (after it, everything is the guest command of `vm exec`).
         var arguments = arguments
         arguments.insert(contentsOf: ["-c", uri], at: arguments.firstIndex(of: "--") ?? arguments.endIndex)
-        let result = try await CLIRunner.runDetached(
-            ["netns", "exec", netns, CLIRunner.binary.path] + arguments, environment: environment, executable: ip)
-        #expect(
-            result.status == status,
-            "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)",
-            sourceLocation: sourceLocation)
-        return result
+        return try await NetnsCommand.kinvm(arguments, in: netns, environment: environment, expect: status, sourceLocation: sourceLocation)
     }
 
     /// `kubectl --kubeconfig K ARGS` inside the test's network namespace.
@@ -59,13 +52,7 @@ enum ClusterEndToEnd {
         _ arguments: [String], kubeconfig: String, input: String? = nil, expect status: Int32 = 0,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> CLIRunner.Result {
-        let result = try await CLIRunner.runDetached(
-            ["netns", "exec", netns, "/usr/bin/kubectl", "--kubeconfig", kubeconfig] + arguments, executable: ip, input: input)
-        #expect(
-            result.status == status,
-            "kubectl \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)",
-            sourceLocation: sourceLocation)
-        return result
+        try await NetnsCommand.kubectl(arguments, kubeconfig: kubeconfig, in: netns, input: input, expect: status, sourceLocation: sourceLocation)
     }
 }
 
@@ -122,7 +109,7 @@ struct ClusterEndToEndTests {
                 Task {
                     _ = try? await CLIRunner.runDetached(
                         ["netns", "exec", ClusterEndToEnd.netns, CLIRunner.binary.path, "cluster", "delete", name, "--ignore-not-found",
-                         "-c", ClusterEndToEnd.uri], executable: ClusterEndToEnd.ip)
+                         "-c", ClusterEndToEnd.uri], executable: NetnsCommand.ip)
                     for volume in (try? await pool.allVolumes()) ?? [] { try? await volume.delete() }
                     try? await pool.destroy()
                     try? await pool.undefine()

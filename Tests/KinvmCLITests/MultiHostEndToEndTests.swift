@@ -26,7 +26,6 @@ enum MultiHost {
     }
     /// The unix socket of a host's libvirtd, for the test's own checks (works from any namespace).
     static func socketURI(_ host: String) -> String { "qemu+unix:///system?socket=/run/kinvm/\(host)/libvirt-sock" }
-    static let ip = URL(fileURLWithPath: "/usr/sbin/ip")
     static let labScript = URL(fileURLWithPath: CLIRunner.repository + "/scripts/lab-hosts.sh")
 
     /// `kinvm ARGS` in the lab namespace.
@@ -34,25 +33,14 @@ enum MultiHost {
     static func kinvm(
         _ arguments: [String], environment: [String: String] = [:], expect status: Int32? = 0, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> CLIRunner.Result {
-        let result = try await CLIRunner.runDetached(
-            ["netns", "exec", netns, CLIRunner.binary.path] + arguments, environment: environment, executable: ip)
-        if let status {
-            #expect(
-                result.status == status,
-                "kinvm \(arguments.joined(separator: " ")) exited \(result.status)\nstdout: \(result.stdout)\nstderr: \(result.stderr)",
-                sourceLocation: sourceLocation)
-        }
-        return result
+        try await NetnsCommand.kinvm(arguments, in: netns, environment: environment, expect: status, sourceLocation: sourceLocation)
     }
 
     @discardableResult
     static func kubectl(_ arguments: [String], kubeconfig: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
         -> CLIRunner.Result
     {
-        let result = try await CLIRunner.runDetached(
-            ["netns", "exec", netns, "/usr/bin/kubectl", "--kubeconfig", kubeconfig] + arguments, executable: ip)
-        #expect(result.status == 0, "kubectl \(arguments) exited \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
-        return result
+        try await NetnsCommand.kubectl(arguments, kubeconfig: kubeconfig, in: netns, sourceLocation: sourceLocation)
     }
 
     /// `scripts/lab-hosts.sh ARGS`, spawned and waited for with posix_spawn/waitpid, its output in a
@@ -142,7 +130,7 @@ struct MultiHostEndToEndTests {
                     for host in hosts { try? await MultiHost.lab(["resume", host.name]) }
                     _ = try? await CLIRunner.runDetached(
                         ["netns", "exec", MultiHost.netns, CLIRunner.binary.path, "cluster", "delete", name, "--ignore-not-found",
-                         "-c", MultiHost.socketURI(hosts[0].name)], executable: MultiHost.ip)
+                         "-c", MultiHost.socketURI(hosts[0].name)], executable: NetnsCommand.ip)
                     for connection in connections.values { await connection.close() }
                     // Fresh connections: a host taken down and back has closed the old ones.
                     for host in hosts {
@@ -214,6 +202,12 @@ struct MultiHostEndToEndTests {
             }
             let clusterList = try await MultiHost.kinvm(["cluster", "list", "--hosts", try hostsFile(base)]).stdout
             #expect(clusterList.contains("\(h1),\(h2),\(h3)"), "\(clusterList)")
+            // node list over the hosts: each node (the control plane too) with the host its guest is on.
+            let nodeList = try await MultiHost.kinvm(["node", "list", "--hosts", try hostsFile(base), "--kubeconfig", kubeconfig, "-o", "json"]).stdout
+            let nodeHosts = (try JSONSerialization.jsonObject(with: Data(nodeList.utf8)) as? [[String: Any]] ?? []).map {
+                [$0["name"] as? String ?? "?", ($0["guest"] as? [String: Any])?["host"] as? String ?? "?", $0["nodeStatus"] as? String ?? "?"]
+            }
+            #expect(nodeHosts == [[cp, h1, "Ready"], [edges[0], h2, "Ready"], [edges[1], h3, "Ready"]], "\(nodeList)")
 
             // apply a live resize; h2 goes down once kinvm has connected and written the record.
             let resized = "\(base)/cluster-resized.yaml"

@@ -83,8 +83,8 @@ extension ClusterManager {
         let desired = spec.desiredNodes
         let demands = desired.filter { placements[$0.name] == nil }.map { node in
             NodeDemand(
-                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs ?? node.sizes.vcpus,
-                memoryBytes: (node.sizes.maxMemory ?? node.sizes.memory).bytes)
+                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs,
+                memoryBytes: node.sizes.maxMemory.bytes)
         }
         guard !demands.isEmpty else { return (PlacementPlan(assignments: [], notes: []), placements) }
         let readings = await fleet.forEach { member throws(ProvisionerError) -> HostCapacity in
@@ -277,8 +277,8 @@ extension ClusterManager {
         var capacities = readings.compactMap { try? $0.result.get() }
         let demands = spec.desiredNodes.map { node in
             NodeDemand(
-                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs ?? node.sizes.vcpus,
-                memoryBytes: (node.sizes.maxMemory ?? node.sizes.memory).bytes)
+                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs,
+                memoryBytes: node.sizes.maxMemory.bytes)
         }
         capacities = Placement.capacitiesAfter(plan, demands: demands, hosts: capacities)
         let existing = Set(guests.map(\.name))

@@ -54,25 +54,18 @@ public struct ClusterManager: Sendable {
     /// whose guests cannot be listed any more (it went down since it was connected) joins
     /// ``outages`` and is left out; only when no host answers is that an error.
     func allGuests() async throws(ProvisionerError) -> [GuestInfo] {
-        let outcomes = await fleet.forEach { member throws(ProvisionerError) -> [GuestInfo] in
+        let (all, failures) = await fleet.collect { member throws(ProvisionerError) -> [GuestInfo] in
             guard self.outages.reason(member.host.name) == nil else { return [] }
             var guests = try await member.guests.list()
             for index in guests.indices { guests[index].host = member.host.name }
             return guests
         }
-        var all: [GuestInfo] = []
-        var failures: [ProvisionerError] = []
-        for (host, outcome) in outcomes {
-            switch outcome {
-            case .success(let guests): all += guests
-            case .failure(let error):
-                if fleet.members.count == 1 { throw error }
-                logger.warning("host stopped answering", metadata: ["host": "\(host)", "reason": "\(error)"])
-                outages.record(host, reason: error.description)
-                failures.append(error)
-            }
+        if fleet.members.count == 1, let (_, error) = failures.first { throw error }
+        for (host, error) in failures {
+            logger.warning("host stopped answering", metadata: ["host": "\(host)", "reason": "\(error)"])
+            outages.record(host, reason: error.description)
         }
-        if failures.count == fleet.members.count, let first = failures.first { throw first }
+        if failures.count == fleet.members.count, let (_, error) = failures.first { throw error }
         locator.remember(all)
         return all.sorted { $0.name < $1.name }
     }

@@ -138,6 +138,22 @@ public final class HostFleet: Sendable {
         }
     }
 
+    /// ``forEach(_:)`` for lists: the items of every host that answered, in member order, and the
+    /// hosts whose `body` failed, with the error.
+    public func collect<T: Sendable>(
+        _ body: @escaping @Sendable (Member) async throws(ProvisionerError) -> [T]
+    ) async -> (items: [T], failures: [(host: String, error: ProvisionerError)]) {
+        var items: [T] = []
+        var failures: [(host: String, error: ProvisionerError)] = []
+        for (host, outcome) in await forEach(body) {
+            switch outcome {
+            case .success(let found): items += found
+            case .failure(let error): failures.append((host, error))
+            }
+        }
+        return (items, failures)
+    }
+
     /// Closes every connection.
     public func close() async {
         for member in members { await member.connection.close() }

@@ -11,12 +11,29 @@ extension NodeManager {
         _ names: [String], drain options: DrainPlan.Options = .init(), drainTimeout: Duration = .seconds(300),
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws(ProvisionerError) -> [NodeRemoval] {
+        try await Self.remove(
+            names, managers: Dictionary(names.map { ($0, self) }, uniquingKeysWith: { first, _ in first }), drain: options,
+            drainTimeout: drainTimeout, progress: progress)
+    }
+
+    /// ``remove(_:drain:drainTimeout:progress:)`` of nodes whose guests are on several hosts:
+    /// each name with the manager of its guest's host (`managers[name]`). Every name is checked on
+    /// its host before any is touched; then they go in the order given.
+    public static func remove(
+        _ names: [String], managers: [String: NodeManager], drain options: DrainPlan.Options = .init(),
+        drainTimeout: Duration = .seconds(300), progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(ProvisionerError) -> [NodeRemoval] {
         guard !names.isEmpty else { throw ProvisionerError(.invalidArgument, "no nodes to remove") }
-        for name in names { _ = try await kinvmNode(name, action: "remove") }
+        var ordered: [(name: String, manager: NodeManager)] = []
+        for name in names {
+            guard let manager = managers[name] else { throw ProvisionerError(.notFound, "no host was given for node \(name)") }
+            _ = try await manager.kinvmNode(name, action: "remove")
+            ordered.append((name, manager))
+        }
         var removed: [NodeRemoval] = []
-        for (index, name) in names.enumerated() {
+        for (index, (name, manager)) in ordered.enumerated() {
             do throws(ProvisionerError) {
-                removed.append(try await removeOne(name, options: options, drainTimeout: drainTimeout, progress: progress))
+                removed.append(try await manager.removeOne(name, options: options, drainTimeout: drainTimeout, progress: progress))
             } catch {
                 let done = removed.map(\.name)
                 let untouched = names.suffix(from: index + 1)

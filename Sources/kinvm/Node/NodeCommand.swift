@@ -48,13 +48,7 @@ extension NodeCommand {
         _ connection: ConnectionOptions, _ kube: KubeOptions, _ body: (NodeManager) async throws -> T
     ) async throws -> T {
         let access = try kube.access()
-        let client: KubeClient
-        do {
-            client = try KubeClient(access: access)
-        } catch {
-            Terminal.error("\(error); nothing was changed")
-            throw ExitCode.failure
-        }
+        let client = try makeClient(access)
         do {
             let result = try await LibvirtSession.with(connection, logLabel: "kinvm.nodes", multiline: true) { host, logger in
                 try await body(NodeManager(guests: GuestManager(connection: host, logger: logger), client: client, access: access, logger: logger))
@@ -65,6 +59,88 @@ extension NodeCommand {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    static func makeClient(_ access: ClusterAccess) throws -> KubeClient {
+        do {
+            return try KubeClient(access: access)
+        } catch {
+            Terminal.error("\(error); nothing was changed")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Whether the node guests are looked for on the hosts of a hosts file (`--hosts FILE` or
+    /// `$KINVM_HOSTS`, and no `-c`) rather than on one host.
+    static func overHosts(_ fleet: FleetOptions) -> Bool { fleet.hostsFile != nil && fleet.connect == nil }
+
+    /// ``withNodes(_:_:_:)`` over every host of the hosts file, connected in parallel: `body`
+    /// gets the open fleet and the node manager of each reachable host. Unreachable hosts are
+    /// warned about on stderr (``FleetOptions/open(_:logger:)``).
+    static func withFleet<T>(
+        _ fleet: FleetOptions, _ kube: KubeOptions,
+        _ body: (HostFleet, @escaping @Sendable (HostFleet.Member) -> NodeManager) async throws -> T
+    ) async throws -> T {
+        let access = try kube.access()
+        let client = try makeClient(access)
+        var logger = Logger(label: "kinvm.nodes")
+        logger.logLevel = .warning
+        let open: HostFleet
+        do {
+            open = try await fleet.open(try fleet.loadHosts(), logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        let managers: @Sendable (HostFleet.Member) -> NodeManager = { [logger] member in
+            NodeManager(guests: member.guests, client: client, access: access, logger: logger)
+        }
+        do {
+            let result = try await body(open, managers)
+            await open.close()
+            try? await client.shutdown()
+            return result
+        } catch let error as ProvisionerError {
+            await open.close()
+            try? await client.shutdown()
+            Terminal.error(error.description)
+            throw ExitCode.failure
+        } catch {
+            await open.close()
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `body` with the node manager of the host whose guest is `name`: the `-c` host, or
+    /// over a hosts file the one host that has it.
+    static func withNode<T>(
+        _ name: String, _ fleet: FleetOptions, _ kube: KubeOptions, _ body: (NodeManager) async throws -> T
+    ) async throws -> T {
+        guard overHosts(fleet) else { return try await withNodes(fleet.libvirt, kube, body) }
+        return try await withFleet(fleet, kube) { open, manager in
+            let managers = try await locate([name], in: open, manager: manager)
+            return try await body(managers[name]!)
+        }
+    }
+
+    /// The node manager of the host of each of `names`; a name on no reachable host, or on more
+    /// than one, is an error (nothing was touched yet).
+    static func locate(
+        _ names: [String], in open: HostFleet, manager: (HostFleet.Member) -> NodeManager
+    ) async throws(ProvisionerError) -> [String: NodeManager] {
+        let location = try await open.locate(names)
+        guard location.missing.isEmpty else { throw open.notFoundError(location.missing) }
+        if let (name, hosts) = location.ambiguous.first {
+            throw ProvisionerError(
+                .invalidArgument, "a guest named '\(name)' is on several hosts (\(hosts.joined(separator: ", "))); give -c URI of the one meant")
+        }
+        var managers: [String: NodeManager] = [:]
+        for (member, found) in location.found {
+            let nodes = manager(member)
+            for name in found { managers[name] = nodes }
+        }
+        return managers
     }
 
     /// Progress lines on stderr: `[  12.3s] w-1: waiting for …`.

@@ -14,6 +14,9 @@ struct NodeRemove: AsyncParsableCommand {
             volumes --delete-emptydir-data), delete the Node object, delete the guest and its \
             volumes. A node whose drain fails stays cordoned with its guest kept, and the nodes after \
             it are not touched.
+
+            With --hosts FILE (or $KINVM_HOSTS) each guest is looked for on every host in the file \
+            and removed there; a name no reachable host has touches nothing.
             """)
 
     @Argument(help: "The node (guest) names.")
@@ -25,7 +28,7 @@ struct NodeRemove: AsyncParsableCommand {
     var output: GuestOutputFormat = .text
 
     @OptionGroup var kube: KubeOptions
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var fleet: FleetOptions
 
     func validate() throws {
         guard Set(names).count == names.count else { throw ValidationError("a node name is given twice.") }
@@ -33,12 +36,25 @@ struct NodeRemove: AsyncParsableCommand {
 
     func run() async throws {
         let progress = NodeCommand.progressPrinter()
-        let removed = try await NodeCommand.withNodes(connection, kube) { nodes in
-            let (outcome, interrupted) = await Interrupts.watching {
-                try await nodes.remove(names, drain: drain.options, drainTimeout: drain.drainTimeout.duration, progress: progress)
+        let removed: [NodeRemoval]
+        if NodeCommand.overHosts(fleet) {
+            removed = try await NodeCommand.withFleet(fleet, kube) { open, manager in
+                let managers = try await NodeCommand.locate(names, in: open, manager: manager)
+                let (outcome, interrupted) = await Interrupts.watching {
+                    try await NodeManager.remove(
+                        names, managers: managers, drain: drain.options, drainTimeout: drain.drainTimeout.duration, progress: progress)
+                }
+                if interrupted { throw Interrupts.exitCode }
+                return try outcome.get()
             }
-            if interrupted { throw Interrupts.exitCode }
-            return try outcome.get()
+        } else {
+            removed = try await NodeCommand.withNodes(fleet.libvirt, kube) { nodes in
+                let (outcome, interrupted) = await Interrupts.watching {
+                    try await nodes.remove(names, drain: drain.options, drainTimeout: drain.drainTimeout.duration, progress: progress)
+                }
+                if interrupted { throw Interrupts.exitCode }
+                return try outcome.get()
+            }
         }
         switch output {
         case .json: print(try Rendering.json(removed))

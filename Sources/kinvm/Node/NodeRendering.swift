@@ -12,12 +12,15 @@ enum NodeRendering {
         }
     }
 
+    /// A HOST column (after NAME) when the nodes were listed over several hosts.
     static func table(_ nodes: [NodeSummary], wide: Bool) -> String {
-        var header = ["NAME", "STATUS", "ROLES", "VM", "VCPUS", "MEMORY", "NODE-CPU", "NODE-MEMORY", "POOL"]
+        let hosts = nodes.contains { $0.guest.host != nil }
+        var header = ["NAME"] + (hosts ? ["HOST"] : []) + ["STATUS", "ROLES", "VM", "VCPUS", "MEMORY", "NODE-CPU", "NODE-MEMORY", "POOL"]
         if wide { header += ["MAX-VCPUS", "MAX-MEMORY", "INTERNAL-IP", "KUBELET", "JOIN", "UUID"] }
         let rows = nodes.map { node in
-            var row = [
-                node.name, status(node), node.roles.isEmpty ? "<none>" : node.roles.joined(separator: ","), node.guest.state,
+            var row = [node.name] + (hosts ? [node.guest.host ?? "-"] : [])
+            row += [
+                status(node), node.roles.isEmpty ? "<none>" : node.roles.joined(separator: ","), node.guest.state,
                 "\(node.guest.vcpus)", Rendering.bytes(node.guest.memoryBytes), node.capacity?.cpu ?? "-",
                 node.capacity?.memoryBytes.map { Rendering.bytes(UInt64(max(0, $0))) } ?? "-", node.guest.nodePool ?? "-",
             ]

@@ -16,6 +16,8 @@ struct NodeResize: AsyncParsableCommand {
             Ready with the new capacity; --no-restart refuses that instead. Adding vCPUs to a TCG \
             guest (--virt-type qemu) takes the restart path too unless --tcg-hotplug is given, as \
             QEMU can abort a TCG guest when a vCPU is hot-plugged.
+
+            With --hosts FILE (or $KINVM_HOSTS) the guest is looked for on every host in the file.
             """)
 
     @Argument(help: "The node (guest) name.")
@@ -42,7 +44,7 @@ struct NodeResize: AsyncParsableCommand {
     var output: GuestOutputFormat = .text
 
     @OptionGroup var kube: KubeOptions
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var fleet: FleetOptions
 
     func validate() throws {
         guard vcpus != nil || memory != nil else { throw ValidationError("give --vcpus, --memory or both.") }
@@ -52,7 +54,7 @@ struct NodeResize: AsyncParsableCommand {
     func run() async throws {
         let progress = NodeCommand.progressPrinter()
         let request = ResizeRequest(vcpus: vcpus, memory: memory, mode: .auto, timeout: .seconds(180), tcgHotplug: tcgHotplug)
-        let result = try await NodeCommand.withNodes(connection, kube) { nodes in
+        let result = try await NodeCommand.withNode(name, fleet, kube) { nodes in
             let (outcome, interrupted) = await Interrupts.watching {
                 try await nodes.resize(
                     name, request, drain: drain.options, drainTimeout: drain.drainTimeout.duration, readyTimeout: timeout.duration,

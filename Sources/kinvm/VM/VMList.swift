@@ -42,23 +42,15 @@ struct VMList: AsyncParsableCommand {
         let hosts = try fleet.loadHosts()
         let open = try await fleet.open(hosts, logger: logger)
         let includeForeign = all
-        let outcomes = await open.forEach { member throws(ProvisionerError) -> [GuestInfo] in
+        var (list, failures) = await open.collect { member throws(ProvisionerError) -> [GuestInfo] in
             var guests = try await member.guests.list(includeForeign: includeForeign)
             if output == .wide { guests = await GuestRendering.lookUpAddresses(guests, manager: member.guests) }
             for index in guests.indices { guests[index].host = member.host.name }
             return guests
         }
         await open.close()
-        var list: [GuestInfo] = []
-        var failed = !open.unreachable.isEmpty
-        for (host, outcome) in outcomes {
-            switch outcome {
-            case .success(let guests): list += guests
-            case .failure(let error):
-                Terminal.error("host \(host): \(error.description)")
-                failed = true
-            }
-        }
+        for (host, error) in failures { Terminal.error("host \(host): \(error.description)") }
+        let failed = !open.unreachable.isEmpty || !failures.isEmpty
         list.sort { ($0.name, $0.host ?? "") < ($1.name, $1.host ?? "") }
         switch output {
         case .json: print(try Rendering.json(list))
