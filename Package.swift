@@ -127,8 +127,8 @@ let package = Package(
             name: "KinvmCLITests",
             dependencies: ["kinvm", "Libvirt", "LibXML2", "KubeStandIn", "KinvmTestSupport", .product(name: "Yams", package: "Yams")]
         ),
-        // Test support shared by the test targets that boot guests: a machine-wide limit on
-        // heavy guests booted at once.
+        // Test support shared by test targets: a machine-wide limit on heavy guests booted at
+        // once, and host files for libvirt's test driver.
         .target(name: "KinvmTestSupport", path: "Tests/KinvmTestSupport"),
         // Boot real guests on a real libvirtd; run by scripts/test.sh (KINVM_INTEGRATION=1).
         .testTarget(

@@ -100,7 +100,7 @@ struct ClusterEndToEndTests {
     func lifecycle() async throws {
         // One slot: the guests boot one at a time (control plane, then the worker, then the one
         // scaled up); the others are running and idle meanwhile.
-        try await GuestSlots.withSlots(1, for: "kubeadm cluster end to end") {
+        try await GuestSlots.withSlots(1, for: "kubeadm cluster end to end", minutes: 9) {
             let base = (ClusterEndToEnd.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
             let connection = try await Connection.open(ClusterEndToEnd.uri)

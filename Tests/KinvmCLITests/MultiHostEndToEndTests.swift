@@ -113,7 +113,7 @@ struct MultiHostEndToEndTests {
 
     @Test("create 1+3 over three hosts → scale down to 1+2 → a host taken down during apply (reported, the rest resized) → delete with a host down (kept, marked) → gc once it is back: nothing left anywhere")
     func lifecycle() async throws {
-        try await GuestSlots.withSlots(3, for: "multi-host end to end") {
+        try await GuestSlots.withSlots(3, for: "multi-host end to end", minutes: 11) {
             let base = (MultiHost.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
             let hosts = Array(MultiHost.hosts.prefix(3))

@@ -54,7 +54,7 @@ struct NodeEndToEndTests {
 
     @Test("node add 2 → Ready; node resize live and by restart → capacity follows; node remove drains past a budget; nothing left")
     func lifecycle() async throws {
-        try await GuestSlots.withSlots(2, for: "node end to end") {
+        try await GuestSlots.withSlots(2, for: "node end to end", minutes: 10) {
             let base = (Self.environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(prefix)"
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
             let server = try await StandInAPIServer.start(StandInConfiguration())

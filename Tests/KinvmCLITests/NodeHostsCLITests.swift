@@ -1,4 +1,5 @@
 import Foundation
+import KinvmTestSupport
 import KubeStandIn
 import Testing
 
@@ -23,33 +24,10 @@ struct NodeHostsCLITests {
                 <metadata><kinvm:instance xmlns:kinvm="https://kinvm.dev/xmlns/kinvm/1" owner="kinvm" cluster="lab" \
                 role="worker" pool="p" created="2026-01-01T00:00:00Z" join="kubeadm" api-server="\(apiServer)"/></metadata>
                 """
-            return """
-                  <domain type='test'>
-                    <name>\(guest)</name>
-                    \(owned)
-                    <memory unit='KiB'>1048576</memory>
-                    <currentMemory unit='KiB'>524288</currentMemory>
-                    <vcpu current='1'>2</vcpu>
-                    <os><type arch='x86_64'>hvm</type></os>
-                    <devices>
-                      <interface type='network'><mac address='52:54:00:00:\(String(format: "%02x", name.count)):\(String(format: "%02x", index))'/><source network='default'/></interface>
-                    </devices>
-                  </domain>
-                """
-        }.joined(separator: "\n")
-        let xml = """
-            <node>
-              <cpu><mhz>2000</mhz><model>kinvm-test-cpu</model><active>4</active><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
-              <memory>8388608</memory>
-            \(domains)
-              <network>
-                <name>default</name>
-                <bridge name='virbr0'/>
-                <forward/>
-                <ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip>
-              </network>
-            </node>
-            """
+            return TestDriverHost.domain(
+                name: guest, mac: "52:54:00:00:\(String(format: "%02x", name.count)):\(String(format: "%02x", index))", metadata: owned)
+        }
+        let xml = TestDriverHost.document(domains)
         let path = "\(directory)/\(name).xml"
         try xml.write(toFile: path, atomically: true, encoding: .utf8)
         return "test://\(path)"

@@ -1,5 +1,6 @@
 import DomainTemplates
 import Foundation
+import KinvmTestSupport
 import Libvirt
 import Provisioner
 import Testing
@@ -20,19 +21,11 @@ struct VMCLITests {
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("kinvm-vm-cli-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: "\(directory)/pool", withIntermediateDirectories: true)
-            let xml = """
-                <node>
-                  <cpu><mhz>2000</mhz><model>kinvm-test-cpu</model><active>4</active><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
-                  <memory>8388608</memory>
-                \(Self.domain("web-1", uuid: "11111111-1111-4111-8111-111111111111", owned: true, running: true))
-                \(Self.domain("web-2", uuid: "22222222-2222-4222-8222-222222222222", owned: true, running: false))
-                \(Self.domain("legacy", uuid: "33333333-3333-4333-8333-333333333333", owned: false, running: true))
-                  <network>
-                    <name>default</name>
-                    <bridge name='virbr0'/>
-                    <forward/>
-                    <ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip>
-                  </network>
+            let xml = TestDriverHost.document([
+                Self.domain("web-1", uuid: "11111111-1111-4111-8111-111111111111", owned: true, running: true),
+                Self.domain("web-2", uuid: "22222222-2222-4222-8222-222222222222", owned: true, running: false),
+                Self.domain("legacy", uuid: "33333333-3333-4333-8333-333333333333", owned: false, running: true),
+                """
                   <pool type='dir'>
                     <name>default</name>
                     <target><path>\(directory)/pool</path></target>
@@ -42,8 +35,8 @@ struct VMCLITests {
                       <target><format type='qcow2'/></target>
                     </volume>
                   </pool>
-                </node>
-                """
+                """,
+            ])
             try xml.write(toFile: "\(directory)/host.xml", atomically: true, encoding: .utf8)
         }
 
@@ -54,21 +47,7 @@ struct VMCLITests {
                 role="worker" pool="workers" created="2026-01-01T00:00:00Z" ttl="7200" image="default/base.qcow2" \
                 template="k8s-node"/></metadata>
                 """ : ""
-            return """
-                  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
-                    <name>\(name)</name>
-                    <uuid>\(uuid)</uuid>
-                    \(metadata)
-                    <memory unit='KiB'>1048576</memory>
-                    <currentMemory unit='KiB'>524288</currentMemory>
-                    <vcpu current='1'>2</vcpu>
-                    <os><type arch='x86_64'>hvm</type></os>
-                    <devices>
-                      <interface type='network'><mac address='52:54:00:00:00:\(uuid.prefix(2))'/><source network='default'/><alias name='ua-kinvm-nic0'/></interface>
-                    </devices>
-                    \(running ? "" : "<test:runstate>5</test:runstate>")
-                  </domain>
-                """
+            return TestDriverHost.domain(name: name, uuid: uuid, mac: "52:54:00:00:00:\(uuid.prefix(2))", metadata: metadata, running: running)
         }
 
         func file(_ name: String, _ text: String) throws -> String {

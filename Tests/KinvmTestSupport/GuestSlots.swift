@@ -11,6 +11,11 @@ import Foundation
 /// runs: `capacity` lock files in a directory, each held with `flock` (so the limit also holds
 /// across processes). A test takes all the slots it needs or none, so two tests can never each
 /// hold part of what the other waits for.
+///
+/// Within the process, waiting tests are served longest first (``withSlots(_:for:minutes:_:)``'s
+/// `minutes`), as in longest-processing-time scheduling: a long test that started last would
+/// otherwise make the whole run as long as everything before it plus itself. A test that does
+/// not fit the free slots does not hold back shorter ones that do.
 public enum GuestSlots {
     /// `$KINVM_TEST_GUEST_SLOTS`, default 3.
     public static var capacity: Int {
@@ -25,13 +30,14 @@ public enum GuestSlots {
     /// Runs `body` while holding `count` slots (at most ``capacity``), waiting for them first.
     ///
     /// `count` is how many guests the test boots at the same time (a running guest that has
-    /// finished booting costs little). The wait and the time held are written to standard error
-    /// as `[guest-slots HH:MM:SS] LABEL: ...` lines (UTC, as in the guests' console logs), so a
-    /// full run's log shows how the guest tests were scheduled.
-    public static func withSlots<T>(_ count: Int, for label: String, _ body: () async throws -> T) async throws -> T {
+    /// finished booting costs little). `minutes` is about how long the test holds them on this
+    /// machine; longer tests get slots first. The wait and the time held are written to standard
+    /// error as `[guest-slots HH:MM:SS] LABEL: ...` lines (UTC, as in the guests' console logs),
+    /// so a full run's log shows how the guest tests were scheduled.
+    public static func withSlots<T>(_ count: Int, for label: String, minutes: Int, _ body: () async throws -> T) async throws -> T {
         let wanted = min(max(count, 1), capacity)
         let asked = Date()
-        let held = try await acquire(wanted)
+        let held = await SlotQueue.shared.acquire(wanted, priority: minutes)
         let got = Date()
         log("\(label): took \(wanted) of \(capacity) slots after waiting \(seconds(got.timeIntervalSince(asked))) s")
         defer {
@@ -50,29 +56,82 @@ public enum GuestSlots {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    static func acquire(_ count: Int) async throws -> [Int32] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        while true {
-            var held: [Int32] = []
-            for slot in 0..<capacity where held.count < count {
-                let descriptor = open("\(directory)/slot-\(slot)", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-                guard descriptor >= 0 else { continue }
-                if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
-                    held.append(descriptor)
-                } else {
-                    close(descriptor)
-                }
+    /// `count` slot locks, or nil (and none held) when fewer are free.
+    static func tryLock(_ count: Int) -> [Int32]? {
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var held: [Int32] = []
+        for slot in 0..<capacity where held.count < count {
+            let descriptor = open("\(directory)/slot-\(slot)", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { continue }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                held.append(descriptor)
+            } else {
+                close(descriptor)
             }
-            if held.count == count { return held }
-            release(held)
-            try await Task.sleep(for: .seconds(2))
         }
+        if held.count == count { return held }
+        release(held)
+        return nil
     }
 
     static func release(_ descriptors: [Int32]) {
         for descriptor in descriptors {
             _ = flock(descriptor, LOCK_UN)
             close(descriptor)
+        }
+    }
+}
+
+/// The tests of this process waiting for slots. Every second (after a short first gathering, so
+/// that tests starting together are ordered), waiters are tried in order of priority, then
+/// arrival: each that fits the free slots gets them.
+actor SlotQueue {
+    static let shared = SlotQueue()
+
+    /// How long the first request waits for the others of a run's start.
+    static let gathering: Duration = .seconds(5)
+
+    private struct Waiter {
+        let count: Int
+        let priority: Int
+        let arrival: Int
+        let continuation: CheckedContinuation<[Int32], Never>
+    }
+
+    private var waiters: [Waiter] = []
+    private var arrivals = 0
+    private var pumping = false
+
+    func acquire(_ count: Int, priority: Int) async -> [Int32] {
+        await withCheckedContinuation { continuation in
+            arrivals += 1
+            waiters.append(Waiter(count: count, priority: priority, arrival: arrivals, continuation: continuation))
+            if !pumping {
+                pumping = true
+                let first = arrivals == 1
+                Task { await pump(first: first) }
+            }
+        }
+    }
+
+    private func pump(first: Bool) async {
+        if first { try? await Task.sleep(for: Self.gathering) }
+        while true {
+            grant()
+            if waiters.isEmpty {
+                pumping = false
+                return
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func grant() {
+        waiters.sort { ($0.priority, -$0.arrival) > ($1.priority, -$1.arrival) }
+        waiters.removeAll { waiter in
+            guard let held = GuestSlots.tryLock(waiter.count) else { return false }
+            waiter.continuation.resume(returning: held)
+            return true
         }
     }
 }

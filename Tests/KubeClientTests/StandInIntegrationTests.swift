@@ -354,7 +354,9 @@ import Testing
             var count = 0
             for try await _ in client.watchNodes(resourceVersion: rv, timeoutSeconds: 1) { count += 1 }
             #expect(count == 0)
-            #expect(ContinuousClock.now - started < .seconds(8))
+            // The server ends it after 1 s; the client alone would give up only at its 30 s
+            // timeout. 20 s tells the two apart even while guests load the machine (9.3 s seen).
+            #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 

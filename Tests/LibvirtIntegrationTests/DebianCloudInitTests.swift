@@ -25,7 +25,7 @@ extension RealDaemonTests {
     struct DebianCloudInitTests {
         @Test("cloud-init runs a typed cloud-config and the network-config of a kinvm seed")
         func cloudInitReadsTheSeed() async throws {
-            try await GuestSlots.withSlots(1, for: "Debian cloud-init (GuestManager)") {
+            try await GuestSlots.withSlots(1, for: "Debian cloud-init (GuestManager)", minutes: 4) {
                 let connection = try await Connection.open(Integration.systemURI)
                 defer { Task { await connection.close() } }
                 let name = Integration.uniqueName("debian")
