@@ -74,6 +74,26 @@ struct DomainEventTests {
         #expect(received.map(\.domainName) == ["two"])
     }
 
+    @Test("several streams at once, of all domains and of one, share libvirt's registration and each gets every event")
+    func concurrentStreams() async throws {
+        let connection = try await TestDriver.open()
+        let domain = try await connection.defineDomain(xml: TestDriver.domainXML(name: "shared"))
+        // libvirt alone refuses the second of these ("event callback already tracked").
+        let all1 = try await connection.domainEvents()
+        let all2 = try await connection.domainEvents()
+        let one1 = try await connection.domainEvents(for: domain)
+        let one2 = try await connection.domainEvents(for: domain)
+        try await domain.start()
+        try await domain.destroy()
+        for stream in [all1, all2, one1, one2] {
+            #expect(await collectEvents(stream, count: 2).map(\.kind) == [.started, .stopped])
+        }
+        // Ending the first stream of all domains leaves the second one working.
+        _ = consume all1
+        try await domain.start()
+        #expect(await collectEvents(all2, count: 1).map(\.kind) == [.started])
+    }
+
     @Test("events cannot be registered on a closed connection")
     func closedConnection() async throws {
         let connection = try await TestDriver.open()

@@ -27,6 +27,8 @@ public final class Connection: @unchecked Sendable {
 
     let handle: OpaquePointer
     private let lifetime = HandleLifetime()
+    /// The lifecycle-event registrations, shared by ``domainEvents(for:bufferLimit:)`` streams.
+    let eventHub = DomainEventHub()
     static let logger = Logger(label: "kinvm.libvirt")
 
     private init(uri: String, handle: OpaquePointer, readOnly: Bool, executor: LibvirtExecutor) {
