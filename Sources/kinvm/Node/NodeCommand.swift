@@ -112,15 +112,18 @@ extension NodeCommand {
         }
     }
 
-    /// Runs `body` with the node manager of the host whose guest is `name`: the `-c` host, or
-    /// over a hosts file the one host that has it.
-    static func withNode<T>(
-        _ name: String, _ fleet: FleetOptions, _ kube: KubeOptions, _ body: (NodeManager) async throws -> T
+    /// Runs `body` with the node manager of each of `names`' hosts: the `-c` host for all of
+    /// them, or over a hosts file the one host that has each guest.
+    static func withNodes<T>(
+        named names: [String], _ fleet: FleetOptions, _ kube: KubeOptions, _ body: ([String: NodeManager]) async throws -> T
     ) async throws -> T {
-        guard overHosts(fleet) else { return try await withNodes(fleet.libvirt, kube, body) }
+        guard overHosts(fleet) else {
+            return try await withNodes(fleet.libvirt, kube) { nodes in
+                try await body(Dictionary(names.map { ($0, nodes) }, uniquingKeysWith: { first, _ in first }))
+            }
+        }
         return try await withFleet(fleet, kube) { open, manager in
-            let managers = try await locate([name], in: open, manager: manager)
-            return try await body(managers[name]!)
+            try await body(try await locate(names, in: open, manager: manager))
         }
     }
 

@@ -36,25 +36,13 @@ struct NodeRemove: AsyncParsableCommand {
 
     func run() async throws {
         let progress = NodeCommand.progressPrinter()
-        let removed: [NodeRemoval]
-        if NodeCommand.overHosts(fleet) {
-            removed = try await NodeCommand.withFleet(fleet, kube) { open, manager in
-                let managers = try await NodeCommand.locate(names, in: open, manager: manager)
-                let (outcome, interrupted) = await Interrupts.watching {
-                    try await NodeManager.remove(
-                        names, managers: managers, drain: drain.options, drainTimeout: drain.drainTimeout.duration, progress: progress)
-                }
-                if interrupted { throw Interrupts.exitCode }
-                return try outcome.get()
+        let removed = try await NodeCommand.withNodes(named: names, fleet, kube) { managers in
+            let (outcome, interrupted) = await Interrupts.watching {
+                try await NodeManager.remove(
+                    names, managers: managers, drain: drain.options, drainTimeout: drain.drainTimeout.duration, progress: progress)
             }
-        } else {
-            removed = try await NodeCommand.withNodes(fleet.libvirt, kube) { nodes in
-                let (outcome, interrupted) = await Interrupts.watching {
-                    try await nodes.remove(names, drain: drain.options, drainTimeout: drain.drainTimeout.duration, progress: progress)
-                }
-                if interrupted { throw Interrupts.exitCode }
-                return try outcome.get()
-            }
+            if interrupted { throw Interrupts.exitCode }
+            return try outcome.get()
         }
         switch output {
         case .json: print(try Rendering.json(removed))

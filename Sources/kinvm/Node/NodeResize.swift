@@ -54,7 +54,8 @@ struct NodeResize: AsyncParsableCommand {
     func run() async throws {
         let progress = NodeCommand.progressPrinter()
         let request = ResizeRequest(vcpus: vcpus, memory: memory, mode: .auto, timeout: .seconds(180), tcgHotplug: tcgHotplug)
-        let result = try await NodeCommand.withNode(name, fleet, kube) { nodes in
+        let result = try await NodeCommand.withNodes(named: [name], fleet, kube) { managers in
+            let nodes = managers[name]!
             let (outcome, interrupted) = await Interrupts.watching {
                 try await nodes.resize(
                     name, request, drain: drain.options, drainTimeout: drain.drainTimeout.duration, readyTimeout: timeout.duration,
