@@ -111,9 +111,9 @@ for i in $(seq 1 "$count"); do names+=("$prefix-$i"); done
 
 # --- 1. kcli in a venv --------------------------------------------------------------------
 install_kcli() {
-    # What kcli and libvirt-python need, through the host set-up (installs only what is missing).
-    "$here/../scripts/setup-host.sh" python3-venv python3-dev gcc pkg-config libvirt-dev libvirt-clients qemu-utils \
-        genisoimage curl openssh-client iproute2 time >&2
+    # What kcli and libvirt-python need (python3-venv, python3-dev, gcc, libvirt-dev, ...) is in
+    # the host set-up's one package list (installs only what is missing).
+    "$here/../scripts/setup-host.sh" >&2
     mkdir -p "$(dirname "$venv")"
     exec 9>"$(dirname "$venv")/.$(basename "$venv").lock"
     flock 9
@@ -231,7 +231,11 @@ if ! vsh pool-info "$pool" >/dev/null 2>&1; then
     kcli_ns create pool -p "$work/pool" "$pool" >&2 || die "kcli create pool failed"
 fi
 vsh pool-start "$pool" >/dev/null 2>&1 || true
-pool_path=$(vsh pool-dumpxml "$pool" | sed -n 's:.*<path>\(.*\)</path>.*:\1:p' | head -n 1)
+# The first <path> of the pool's XML (read whole first: `| head -n 1` under pipefail can fail
+# when head exits before the writer is done).
+pool_xml=$(vsh pool-dumpxml "$pool") || die "virsh pool-dumpxml $pool failed"
+pool_path=$(sed -n 's:.*<path>\(.*\)</path>.*:\1:p' <<<"$pool_xml")
+pool_path=${pool_path%%$'\n'*}
 [ -d "$pool_path" ] || die "pool $pool has no directory ($pool_path)"
 
 # The image, once per image build (its SHA256SUMS line is kept beside the pool).

@@ -355,7 +355,10 @@ wait "$stage2_pid" || die "building the root filesystem failed"
 stage2_pid=
 
 # Anything still mounted under the work dir would mean stage 2 escaped its namespace.
-if findmnt -rn -o TARGET | grep -qF "$work/"; then
+# (The mount table is read whole first: `findmnt | grep -q` under pipefail fails when grep
+# stops reading before findmnt is done.)
+mounts=$(findmnt -rn -o TARGET) || die "findmnt failed"
+if grep -qF "$work/" <<<"$mounts"; then
     die "mounts left under $work (not removing it)"
 fi
 

@@ -65,7 +65,9 @@ if [ -z "$server_bin" ]; then
     server_bin=$("$SCRIPT_DIR/build-standin-server.sh") || die "building kube-standin failed"
 fi
 [ -x "$server_bin" ] || die "kube-standin $server_bin is missing or not executable"
-if ldd "$server_bin" 2>&1 | grep -Eq 'libswift|libFoundation|lib_Foundation|libdispatch|not found'; then
+# ldd's whole output first (a `| grep -q` under pipefail can fail when grep stops reading early).
+server_libs=$(ldd "$server_bin" 2>&1) || true
+if grep -Eq 'libswift|libFoundation|lib_Foundation|libdispatch|not found' <<<"$server_libs"; then
     die "$server_bin is not statically linked against the Swift runtime (build it with scripts/build-standin-server.sh)"
 fi
 INPUTS+=("$server_bin")

@@ -202,7 +202,8 @@ fetch_more_deps() {
 }
 find_dep_lib() {
     [ -d "$work/deps" ] || return 0
-    find "$work/deps" -name "$1" \( -type f -o -type l \) -path "*/$MULTIARCH/*" | head -n 1
+    # -quit, not `| head -n 1`: under pipefail, find killed by SIGPIPE would fail the caller.
+    find "$work/deps" -name "$1" \( -type f -o -type l \) -path "*/$MULTIARCH/*" -print -quit
 }
 
 # Every ELF file put into the initramfs has its libraries resolved with ldd.

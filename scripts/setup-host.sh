@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Prepare this Debian host to build kinvm and run KVM/QEMU guests through libvirt.
+# Prepare this Debian host to build kinvm and run KVM/QEMU guests through libvirt: the one
+# place that says which apt packages the project's scripts need.
 #
 # Usage: scripts/setup-host.sh [EXTRA_PACKAGE...]
+#        scripts/setup-host.sh --list     print the package list, one a line (no root needed)
 #   Extra packages can also be given as KINVM_EXTRA_PACKAGES="pkg1 pkg2".
 #
-# - installs the missing apt packages (apt is not called at all when nothing is missing),
-#   with a policy-rc.d that forbids package scripts to start services (openssh-server
-#   must not start an sshd on port 22; scripts/lab-hosts.sh runs its own on loopback);
+# - installs the missing apt packages of PACKAGES below: everything scripts/*.sh and
+#   Benchmarks/* call and the test suite runs, so that whichever script a newcomer runs first
+#   installs all of it (scripts/check-tools.sh fails when a script calls a program that no
+#   package here provides). apt is not called at all when nothing is missing. A policy-rc.d
+#   forbids package scripts to start services (openssh-server must not start an sshd on
+#   port 22; scripts/lab-hosts.sh runs its own on loopback);
 # - without systemd (sandbox/container): creates the libvirt-qemu user/group, the
 #   directories libvirtd needs, and sets user/group/security_driver in /etc/libvirt/qemu.conf.
 set -euo pipefail
@@ -15,19 +20,42 @@ SCRIPT_NAME=setup-host.sh
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$(dirname "$(readlink -f "$0")")/common.sh"
 
+# Every package a script or test of the project needs (grouped by who needs it; a package
+# appears once, under its first user). Packages every Debian has (Essential or Priority
+# required: coreutils, util-linux, findutils, mawk, apt, dpkg, mount, passwd, ...) are left out.
+PACKAGES=(
+    # libvirt without systemd (/work/shared/ENVIRONMENT.md): iptables must be there before
+    # libvirtd starts; virsh (libvirt-clients) for the scripts' pools and checks
+    libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iptables dnsmasq-base
+    libvirt-clients
+    # building kinvm (CLibvirt, CLibXML2); strip for the static kube-standin
+    libvirt-dev libxml2-dev pkg-config binutils
+    # python3 for the scripts' JSON helpers and the benchmarks; libvirt-python (guest_probe.py,
+    # python_bench.py); procps: pgrep, sysctl
+    python3 python3-libvirt procps
+    # network namespaces (ip) and the lab hosts' sshd and qemu+ssh (ssh, ssh-keygen, nc -U)
+    iproute2 openssh-server openssh-client netcat-openbsd
+    # image builders: debootstrap (Debian image), mkfs.ext4/debugfs/e2fsck, depmod/modprobe and
+    # cpio (test guest initramfs)
+    debootstrap e2fsprogs kmod cpio
+    # the test suite: independent ISO 9660 / YAML readers of the CloudInit tests, curl and
+    # openssl of the stand-in control plane tests
+    genisoimage xorriso libarchive-tools p7zip-full python3-yaml curl openssl
+    # benchmarks (scripts/bench.sh, Benchmarks/): virt-install and hyperfine for the comparison,
+    # /usr/bin/time, bc; python3-venv, python3-dev and gcc for kcli's venv (Benchmarks/kcli-vms.sh
+    # pip-installs kcli and builds libvirt-python)
+    virtinst hyperfine time bc python3-venv python3-dev gcc
+)
+
 case "${1:-}" in
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --list) printf '%s\n' "${PACKAGES[@]}"; exit 0 ;;
 esac
 
 need_root
 command -v dpkg-query >/dev/null || die "dpkg-query not found: this script supports Debian/Ubuntu only"
 
-packages=(
-    libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
-    iptables dnsmasq-base libvirt-dev libxml2-dev pkg-config libvirt-clients
-    python3-libvirt iproute2 cpio kmod
-    openssh-server openssh-client netcat-openbsd
-)
+packages=("${PACKAGES[@]}")
 # shellcheck disable=SC2206  # word splitting of the env list is intended
 packages+=( ${KINVM_EXTRA_PACKAGES:-} "$@" )
 
