@@ -20,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 SCRIPT_NAME=multihost-bench.sh
-# shellcheck source=../scripts/common.sh
+# shellcheck source=../scripts/common.sh source-path=SCRIPTDIR
 . "$root/scripts/common.sh"
 
 kinvm=""

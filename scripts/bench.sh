@@ -14,7 +14,7 @@
 #                                          spread over two, and listing guests on one host
 #                                          versus three (Benchmarks/multihost-bench.sh)
 #
-# Prepares the host and the system libvirtd first (both idempotent). Exports
+# Prepares the host (scripts/setup-host.sh) and the system libvirtd first (both idempotent). Exports
 # KINVM_BENCH_BIN_DIR (release binaries) and, when the test guest is built,
 # KINVM_TEST_KERNEL / KINVM_TEST_INITRD.
 set -euo pipefail
@@ -27,47 +27,39 @@ here=$(dirname "$(readlink -f "$0")")
 case "${1:-}" in -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
+# Every mode: the host's packages (setup-host.sh's one list has the benchmarks' tools too:
+# virt-install, hyperfine, /usr/bin/time, bc, kcli's build needs) and the system libvirtd.
+"$here/setup-host.sh"
+"$here/libvirtd.sh" start
 if [ "${1:-}" = --vm ]; then
     shift
-    # virt-install and genisoimage for the comparison, hyperfine for the listing, debootstrap
-    # for the Debian image.
-    "$here/setup-host.sh" virtinst genisoimage hyperfine debootstrap
-    "$here/libvirtd.sh" start
     "$here/build-debian-image.sh"
-    log "building kinvm (release)"
-    swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
-    exec bash Benchmarks/vm-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
+    kinvm=$(build_kinvm_release)
+    exec bash Benchmarks/vm-bench.sh --kinvm "$kinvm" "$@"
 fi
 if [ "${1:-}" = --nodes ]; then
     shift
-    "$here/libvirtd.sh" start
     "$here/build-node-image.sh"
-    for product in kinvm kube-standin; do
-        log "building $product (release)"
-        swift build -c release --product "$product" || die "swift build -c release --product $product failed"
-    done
-    bin=$(swift build -c release --show-bin-path)
-    exec bash Benchmarks/node-bench.sh --kinvm "$bin/kinvm" --standin "$bin/kube-standin" "$@"
+    kinvm=$(build_kinvm_release)
+    log "building kube-standin (release)"
+    swift build -c release --product kube-standin || die "swift build -c release --product kube-standin failed"
+    exec bash Benchmarks/node-bench.sh --kinvm "$kinvm" --standin "$(dirname "$kinvm")/kube-standin" "$@"
 fi
 if [ "${1:-}" = --multihost ]; then
     shift
-    "$here/setup-host.sh" debootstrap bc
-    swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
-    "$here/build-node-image.sh" --standin-server "$("$here/build-standin-server.sh" --release)"
-    exec bash Benchmarks/multihost-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
+    kinvm=$(build_kinvm_release)
+    standin=$("$here/build-standin-server.sh" --release)
+    "$here/build-node-image.sh" --standin-server "$standin"
+    exec bash Benchmarks/multihost-bench.sh --kinvm "$kinvm" "$@"
 fi
 if [ "${1:-}" = --clusters ]; then
     shift
-    # libvirt-python for the probe (Benchmarks/guest_probe.py); kcli installs itself.
-    "$here/setup-host.sh" python3-libvirt
-    log "building kinvm (release)"
-    swift build -c release --product kinvm || die "swift build -c release --product kinvm failed"
+    kinvm=$(build_kinvm_release)
     # The node image carries the stand-in API server, statically linked (cached by its sources).
-    "$here/build-node-image.sh" --standin-server "$("$here/build-standin-server.sh" --release)"
-    exec bash Benchmarks/cluster-bench.sh --kinvm "$(swift build -c release --show-bin-path)/kinvm" "$@"
+    standin=$("$here/build-standin-server.sh" --release)
+    "$here/build-node-image.sh" --standin-server "$standin"
+    exec bash Benchmarks/cluster-bench.sh --kinvm "$kinvm" "$@"
 fi
-"$here/setup-host.sh"
-"$here/libvirtd.sh" start
 
 # One product at a time: `swift build` builds only the last of several --product options.
 for product in kinvm-bench libvirt-c-bench; do

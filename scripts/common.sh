@@ -54,6 +54,55 @@ fix_qemu_conf() {
 now() { date +%s.%N; }
 elapsed_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# Phase timings. `phase NAME` ends the running phase (if any) and starts NAME; phase_done ends
+# it; phase_summary logs every phase's time and the total since the first phase. Each finished
+# phase is also appended to $KINVM_TIMINGS_FILE when set ("SCRIPT<TAB>PHASE<TAB>SECONDS"), so
+# that .ci/run can print one table for several scripts.
+PHASE_T0=""
+phase_t=""
+phase_name=""
+phase_lines=()
+phase_done() {
+    [ -n "$phase_t" ] || return 0
+    local secs
+    secs=$(elapsed_since "$phase_t")
+    log "$phase_name: ${secs}s"
+    phase_lines+=("$(printf '%8ss  %s' "$secs" "$phase_name")")
+    if [ -n "${KINVM_TIMINGS_FILE:-}" ]; then
+        printf '%s\t%s\t%s\n' "$SCRIPT_NAME" "$phase_name" "$secs" >>"$KINVM_TIMINGS_FILE" || true
+    fi
+    phase_t=""
+}
+phase() {
+    phase_done
+    [ -n "$PHASE_T0" ] || PHASE_T0=$(now)
+    phase_name=$*
+    phase_t=$(now)
+    printf '\n==> %s: %s  [t+%ss]\n' "$SCRIPT_NAME" "$phase_name" "$(elapsed_since "$PHASE_T0")" >&2
+}
+phase_summary() {  # [EXIT_CODE]
+    phase_done
+    [ -n "$PHASE_T0" ] || return 0
+    local line
+    log "timings:"
+    for line in "${phase_lines[@]}"; do log "  $line"; done
+    log "done in $(elapsed_since "$PHASE_T0")s${1:+, exit code $1}"
+}
+
+# Build kinvm in release with the repository's .build (as scripts/run.sh always has; a build
+# that is up to date is a no-op) and print the binary's path on stdout. scripts/run.sh and
+# scripts/test.sh both use it, so that CI builds it once and both run the same binary.
+build_kinvm_release() {
+    local repo bin
+    repo=$(readlink -f "$(dirname "${BASH_SOURCE[0]}")/..")
+    log "building kinvm (release)"
+    (cd "$repo" && swift build -c release --product kinvm >&2) \
+        || die "swift build -c release --product kinvm failed"
+    bin=$(cd "$repo" && swift build -c release --show-bin-path)/kinvm
+    [ -x "$bin" ] || die "build succeeded but $bin is missing"
+    echo "$bin"
+}
+
 # The virt type the demos use: $KINVM_VIRT_TYPE, else the first of kvm, qemu that
 # `KINVM_BINARY doctor` saw boot a guest; dies when none does.
 demo_virt_type() {

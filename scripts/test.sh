@@ -3,11 +3,14 @@
 #
 # Usage: scripts/test.sh [SWIFT_TEST_ARGS...]      e.g. scripts/test.sh --filter Network
 #
-# Phases: setup-host.sh; system libvirtd (qemu:///system); a private libvirtd in network
-# namespace $KINVM_TEST_NETNS (default kinvm-test), started fresh; the test guest; the Debian
-# image; swift build --build-tests; the Kubernetes node image (Debian + stand-in
+# Phases: setup-host.sh; scripts/check-tools.sh (every program the scripts call comes from a
+# package setup-host.sh installs); system libvirtd (qemu:///system); a private libvirtd in
+# network namespace $KINVM_TEST_NETNS (default kinvm-test), started fresh; the lab hosts; the
+# test guest; the Debian image; the release kinvm (exactly as scripts/run.sh builds it: a no-op
+# after it); swift build --build-tests; the Kubernetes node image (Debian + stand-in
 # kubeadm/kubelet + the statically linked kube-standin, which then only links); swift test with
 # these variables exported:
+#   KINVM_BINARY (the release kinvm: the CLI tests run it instead of the debug build)
 #   KINVM_INTEGRATION=1 KINVM_TEST_KERNEL KINVM_TEST_INITRD KINVM_TEST_SYSTEM_URI
 #   KINVM_TEST_NETNS_URI KINVM_TEST_WORKDIR (fresh dir under /var/tmp; removed on success)
 #   KINVM_DEBIAN_{IMAGE,KERNEL,INITRD,CMDLINE} KINVM_NODE_{IMAGE,KERNEL,INITRD,CMDLINE}
@@ -24,24 +27,10 @@ here=$(dirname "$(readlink -f "$0")")
 # shellcheck source=common.sh source-path=SCRIPTDIR
 . "$here/common.sh"
 
-case "${1:-}" in -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 cd "$here/.."
 NETNS=${KINVM_TEST_NETNS:-kinvm-test}
-T0=$(now)
-phase_t=""
-phase_name=""
-phase_done() {
-    [ -n "$phase_t" ] || return 0
-    log "$phase_name: $(elapsed_since "$phase_t")s"
-    phase_t=""
-}
-phase() {
-    phase_done
-    phase_name=$*
-    phase_t=$(now)
-    printf '\n==> %s: %s  [t+%ss]\n' "$SCRIPT_NAME" "$phase_name" "$(elapsed_since "$T0")" >&2
-}
 
 netns_started=0
 lab_started=0
@@ -65,17 +54,35 @@ cleanup() {
     if [ -n "$workdir" ] && [ -d "$workdir" ]; then
         if [ "$rc" = 0 ]; then rm -rf "$workdir"; else log "kept work dir (console logs): $workdir"; fi
     fi
-    log "done in $(elapsed_since "$T0")s, exit code $rc"
+    phase_summary "$rc"
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# build_env SCRIPT CACHE_DIR VAR...: run scripts/SCRIPT (cached: a no-op when up to date), read
+# the ENV file it leaves in $KINVM_CACHE/CACHE_DIR and export VARs: each must be set, and each
+# but a *_CMDLINE must name a readable file.
+build_env() {
+    local script=$1 env=${KINVM_CACHE:-/var/cache/kinvm}/$2/ENV v
+    shift 2
+    "$here/$script"
+    [ -r "$env" ] || die "$script left no $env"
+    # shellcheck disable=SC1090
+    . "$env"
+    for v in "$@"; do
+        [ -n "${!v:-}" ] || die "$env does not set $v"
+        case $v in *_CMDLINE) ;; *) [ -r "${!v}" ] || die "$v=${!v} (from $env) is not readable" ;; esac
+        export "${v?}"
+    done
+}
+
 phase "setup host"
-# Tests only: independent ISO 9660 / YAML readers for the CloudInit tests, and debootstrap for
-# the Debian guest image.
-"$here/setup-host.sh" genisoimage xorriso libarchive-tools p7zip-full python3-yaml debootstrap
+"$here/setup-host.sh"
+
+phase "check tools (scripts/check-tools.sh)"
+"$here/check-tools.sh"
 
 phase "system libvirtd"
 "$here/libvirtd.sh" start
@@ -91,39 +98,30 @@ lab_hosts=$("$here/lab-hosts.sh" up --hosts 3)
 log "lab hosts:"$'\n'"$lab_hosts"
 
 phase "test guest"
-"$here/build-test-guest.sh"
-guest_env=${KINVM_CACHE:-/var/cache/kinvm}/test-guest/ENV
-[ -r "$guest_env" ] || die "build-test-guest.sh left no $guest_env"
-# shellcheck disable=SC1090
-. "$guest_env"
-if [ ! -r "${KINVM_TEST_KERNEL:-}" ] || [ ! -r "${KINVM_TEST_INITRD:-}" ]; then
-    die "$guest_env does not name a readable kernel and initrd"
-fi
+build_env build-test-guest.sh test-guest KINVM_TEST_KERNEL KINVM_TEST_INITRD
 
 phase "Debian guest image"
-"$here/build-debian-image.sh"
-debian_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12/ENV
-[ -r "$debian_env" ] || die "build-debian-image.sh left no $debian_env"
-# shellcheck disable=SC1090
-. "$debian_env"
-export KINVM_DEBIAN_IMAGE KINVM_DEBIAN_KERNEL KINVM_DEBIAN_INITRD KINVM_DEBIAN_CMDLINE
+build_env build-debian-image.sh debian-12 \
+    KINVM_DEBIAN_IMAGE KINVM_DEBIAN_KERNEL KINVM_DEBIAN_INITRD KINVM_DEBIAN_CMDLINE
+
+# The binary users run (scripts/run.sh builds the same one, so after it this is a no-op); the CLI
+# tests run it through $KINVM_BINARY.
+phase "build kinvm (release)"
+KINVM_BINARY=$(build_kinvm_release)
+export KINVM_BINARY
+log "KINVM_BINARY=$KINVM_BINARY"
 
 phase "swift build --build-tests"
 swift build --build-tests
 
 # After the test build: the static kube-standin for the node image then only links.
 phase "Kubernetes node image (stand-in kubeadm/kubelet, kube-standin)"
-"$here/build-node-image.sh"
-node_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12-standin/ENV
-[ -r "$node_env" ] || die "build-node-image.sh left no $node_env"
-# shellcheck disable=SC1090
-. "$node_env"
-export KINVM_NODE_IMAGE KINVM_NODE_KERNEL KINVM_NODE_INITRD KINVM_NODE_CMDLINE
+build_env build-node-image.sh debian-12-standin \
+    KINVM_NODE_IMAGE KINVM_NODE_KERNEL KINVM_NODE_INITRD KINVM_NODE_CMDLINE
 
 workdir=$(mktemp -d /var/tmp/kinvm-test.XXXXXX)
 chmod 0755 "$workdir"
 export KINVM_INTEGRATION=1
-export KINVM_TEST_KERNEL KINVM_TEST_INITRD
 export KINVM_TEST_SYSTEM_URI=qemu:///system
 export KINVM_TEST_NETNS_URI=$netns_uri
 export KINVM_TEST_NETNS=$NETNS

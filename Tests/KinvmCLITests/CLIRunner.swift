@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 
-/// Runs the real `kinvm` binary built next to the test bundle.
+/// Runs the real `kinvm` binary: `$KINVM_BINARY` when set, else the one built next to the test bundle.
 struct CLIRunner {
     struct Result {
         var status: Int32
@@ -9,7 +9,20 @@ struct CLIRunner {
         var stderr: String
     }
 
-    static var binary: URL {
+    /// The `kinvm` the tests run. scripts/test.sh sets `KINVM_BINARY` to the release build that
+    /// scripts/run.sh uses, so the tests check the binary users get; a plain `swift test` runs
+    /// the debug `kinvm` next to the tests. A `KINVM_BINARY` that is not an executable file
+    /// stops the whole run: every CLI test would fail for the same reason.
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["KINVM_BINARY"], !path.isEmpty {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                FileManager.default.isExecutableFile(atPath: path)
+            else {
+                fatalError("KINVM_BINARY=\(path) is not an executable file")
+            }
+            return URL(fileURLWithPath: path)
+        }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         // On some platforms the test binary sits inside a bundle directory.
         while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("kinvm").path),
@@ -18,7 +31,7 @@ struct CLIRunner {
             directory.deleteLastPathComponent()
         }
         return directory.appendingPathComponent("kinvm")
-    }
+    }()
 
     /// The repository this test file belongs to.
     static let repository = URL(fileURLWithPath: #filePath)
