@@ -67,8 +67,9 @@ export KUBECONFIG="$work/admin.conf"
 
 if ! virsh -q -c "$URI" pool-info "$POOL" >/dev/null 2>&1; then
     virsh -q -c "$URI" pool-define-as "$POOL" dir --target "$work/pool" >/dev/null
-    virsh -q -c "$URI" pool-start "$POOL" >/dev/null
 fi
+# Defined by an earlier run but inactive after a libvirtd restart, or still running.
+virsh -q -c "$URI" pool-start "$POOL" >/dev/null 2>&1 || true
 virsh -q -c "$URI" pool-refresh "$POOL" >/dev/null
 if virsh -q -c "$URI" vol-info --pool "$POOL" node.qcow2 >/dev/null 2>&1; then
     "$kinvm" image delete node.qcow2 --pool "$POOL" -c "$URI" >&2 || true

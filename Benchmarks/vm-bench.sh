@@ -52,8 +52,9 @@ results="$work/results"
 setup_pool() {
     if ! virsh -q -c "$URI" pool-info "$POOL" >/dev/null 2>&1; then
         virsh -q -c "$URI" pool-define-as "$POOL" dir --target "$work/pool" >/dev/null
-        virsh -q -c "$URI" pool-start "$POOL" >/dev/null
     fi
+    # Defined by an earlier run but inactive after a libvirtd restart, or still running.
+    virsh -q -c "$URI" pool-start "$POOL" >/dev/null 2>&1 || true
     if ! virsh -q -c "$URI" vol-info --pool "$POOL" debian-12.qcow2 >/dev/null 2>&1; then
         log "importing the Debian image into pool $POOL"
         "$kinvm" image import "$KINVM_DEBIAN_IMAGE" --pool "$POOL" --name debian-12.qcow2 -c "$URI" >&2

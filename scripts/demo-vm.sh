@@ -26,11 +26,16 @@ debian_env=${KINVM_CACHE:-/var/cache/kinvm}/debian-12/ENV
 
 virt=$(demo_virt_type "$kinvm")
 
+remove_demo() {
+    "$kinvm" vm delete "$name" --ignore-not-found >/dev/null 2>&1 || true
+    "$kinvm" image delete "$image" --pool "$pool" >/dev/null 2>&1 || true
+}
+# What a run killed before its cleanup (kill -9, a lost machine) left behind.
+remove_demo
 work=$(mktemp -d /tmp/kinvm-demo.XXXXXX)
 cleanup() {
     local rc=$?
-    "$kinvm" vm delete "$name" --ignore-not-found >/dev/null 2>&1 || true
-    "$kinvm" image delete "$image" --pool "$pool" >/dev/null 2>&1 || true
+    remove_demo
     rm -rf "$work"
     exit "$rc"
 }
