@@ -147,18 +147,23 @@ struct LibvirtSchemaTests {
         let schema = try RelaxNGSchema.libvirt(.domain)
         let bad = Self.minimalDomain.replacingOccurrences(of: "  <os>", with: "  <vcpu>zero</vcpu>\n  <os>")
         let expected = (try validate(Self.minimalDomain, .domain).count, try validate(bad, .domain))
-        let results = await withTaskGroup(of: (Int, [XMLError]).self) { group in
+        // A named result, not a tuple: see the rule in Sources/Provisioner/Support/FanOut.swift.
+        struct Verdicts: Sendable {
+            var good: Int
+            var wrong: [XMLError]
+        }
+        let results = await withTaskGroup(of: Verdicts.self) { group in
             for _ in 0..<16 {
                 group.addTask {
                     let good = (try? XMLDocument(parsing: Self.minimalDomain, source: "domain.xml")).map(schema.validate)
                     let wrong = (try? XMLDocument(parsing: bad, source: "domain.xml")).map(schema.validate)
-                    return (good?.count ?? -1, wrong ?? [])
+                    return Verdicts(good: good?.count ?? -1, wrong: wrong ?? [])
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results.count == 16)
-        #expect(results.allSatisfy { $0.0 == expected.0 && $0.1 == expected.1 })
+        #expect(results.allSatisfy { $0.good == expected.0 && $0.wrong == expected.1 })
     }
 }
 

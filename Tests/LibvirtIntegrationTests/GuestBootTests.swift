@@ -117,7 +117,8 @@ extension RealDaemonTests {
 
             let pong = try await waitFor("guest-ping answered", timeout: .seconds(30)) {
                 do {
-                    return (try await domain.qemuAgentCommand(#"{"execute":"guest-ping"}"#, timeout: .seconds(5)), "")
+                    let answer = try await domain.qemuAgentCommand(#"{"execute":"guest-ping"}"#, timeout: .seconds(5))
+                    return (answer, "")
                 } catch {
                     return (nil, "\(error)")
                 }

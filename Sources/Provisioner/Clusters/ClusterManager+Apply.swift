@@ -271,22 +271,12 @@ extension ClusterManager {
         let share = max(1, options.parallelism / max(1, planned.count))
         // The image (and boot files) on every host that gets nodes, all hosts at once.
         var boots: [String: DirectBoot?] = [:]
-        let targets = Dictionary(planned.map { ($0.host.host.name, $0.host) }, uniquingKeysWith: { first, _ in first })
-        let prepared = await withTaskGroup(of: (String, Result<DirectBoot?, ProvisionerError>).self) { group in
-            for (name, member) in targets {
-                group.addTask {
-                    do throws(ProvisionerError) {
-                        return (name, .success(try await prepareImages(spec, on: member, progress: progress)))
-                    } catch {
-                        return (name, .failure(error))
-                    }
-                }
-            }
-            var results: [(String, Result<DirectBoot?, ProvisionerError>)] = []
-            for await result in group { results.append(result) }
-            return results
+        var targets: [HostFleet.Member] = []
+        for entry in planned where !targets.contains(where: { $0.host.name == entry.host.host.name }) { targets.append(entry.host) }
+        let prepared = await FanOut.map(targets) { (member) async throws(ProvisionerError) in
+            try await prepareImages(spec, on: member, progress: progress)
         }
-        for (name, result) in prepared { boots[name] = try result.get() }
+        for (member, result) in zip(targets, prepared) { boots[member.host.name] = try result.get() }
         for (group, host, var requests) in planned {
             let boot = boots[host.host.name] ?? spec.boot
             for index in requests.indices { requests[index].directBoot = boot }
@@ -302,23 +292,12 @@ extension ClusterManager {
             let on = fleet.members.count > 1 ? " on host \(batch.host.host.name)" : ""
             progress(ClusterProgress(node: nil, step: "adding \(batch.request.guests.count) node(s) to pool \(batch.group)\(on)"))
         }
-        let outcomes = await withTaskGroup(of: Result<NodeAddResult, ProvisionerError>.self) { group in
-            for batch in batches {
-                group.addTask {
-                    do throws(ProvisionerError) {
-                        let result = try await nodes.on(batch.host.guests).add(batch.request) {
-                            progress(ClusterProgress(node: $0.guest, step: $0.step))
-                        }
-                        for node in result.nodes { locator.remember(node.name, host: batch.host.host.name) }
-                        return .success(result)
-                    } catch {
-                        return .failure(error)
-                    }
-                }
+        let outcomes = await FanOut.map(batches) { (batch) async throws(ProvisionerError) -> NodeAddResult in
+            let result = try await nodes.on(batch.host.guests).add(batch.request) {
+                progress(ClusterProgress(node: $0.guest, step: $0.step))
             }
-            var outcomes: [Result<NodeAddResult, ProvisionerError>] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes
+            for node in result.nodes { locator.remember(node.name, host: batch.host.host.name) }
+            return result
         }
         var merged = NodeAddResult(
             nodes: [], failures: failures, timings: .init(totalSeconds: 0, kinvmSeconds: 0, waitSeconds: 0, readySeconds: [:]), bootstrapTokenID: nil)

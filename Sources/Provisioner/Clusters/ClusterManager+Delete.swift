@@ -151,38 +151,17 @@ extension ClusterManager {
     func deleteGuests(_ names: [String], parallelism: Int, progress: @escaping @Sendable (ClusterProgress) -> Void)
         async throws(ProvisionerError) -> [GuestDeletion]
     {
-        // Each child returns its outcome as two optionals rather than a Result built in a typed
-        // `do throws(…)`: with that, Swift 6.3's optimizer (-c release) lost the successes here
-        // (every deletion came back empty while the guests were deleted).
-        let outcomes = await withTaskGroup(of: GuestDeletionOutcome.self) { group in
-            var pending = names[...]
-            var outcomes: [GuestDeletionOutcome] = []
-            func launch(_ name: String) {
-                group.addTask {
-                    progress(ClusterProgress(node: name, step: "deleting the guest and its volumes"))
-                    do {
-                        return GuestDeletionOutcome(name: name, deletion: try await guests.delete(name), error: nil)
-                    } catch let error as ProvisionerError {
-                        return GuestDeletionOutcome(name: name, deletion: nil, error: error)
-                    } catch {
-                        return GuestDeletionOutcome(name: name, deletion: nil, error: ProvisionerError(.libvirt, "\(error)"))
-                    }
-                }
-            }
-            for _ in 0..<max(1, parallelism) { if let name = pending.popFirst() { launch(name) } }
-            for await outcome in group {
-                outcomes.append(outcome)
-                if let name = pending.popFirst() { launch(name) }
-            }
-            return outcomes
+        let results = await FanOut.map(names, limit: parallelism) { (name) async throws(ProvisionerError) in
+            progress(ClusterProgress(node: name, step: "deleting the guest and its volumes"))
+            return try await guests.delete(name)
         }
         var deleted: [GuestDeletion] = []
         var failures: [String] = []
-        for outcome in outcomes.sorted(by: { $0.name < $1.name }) {
-            if let deletion = outcome.deletion {
-                deleted.append(deletion)
-            } else if let error = outcome.error, error.code != .notFound {
-                failures.append("\(outcome.name): \(error.message)")
+        for (name, result) in zip(names, results).sorted(by: { $0.0 < $1.0 }) {
+            switch result {
+            case .success(let deletion): deleted.append(deletion)
+            case .failure(let error) where error.code == .notFound: continue
+            case .failure(let error): failures.append("\(name): \(error.message)")
             }
         }
         guard failures.isEmpty else {
@@ -256,11 +235,4 @@ extension ClusterManager {
         }
         return expired.sorted { $0.cluster < $1.cluster }
     }
-}
-
-/// What deleting one guest came to (see ``ClusterManager/deleteGuests(_:parallelism:progress:)``).
-struct GuestDeletionOutcome: Sendable {
-    var name: String
-    var deletion: GuestDeletion?
-    var error: ProvisionerError?
 }

@@ -145,34 +145,26 @@ extension ClusterManager {
             mode: bridged ? .bridged : spec.network.mode == .nat ? .nat : .isolated, metadata: metadata,
             bridge: bridged ? spec.network.bridge : nil, reservations: bridged ? [] : allocation.reservations)
         let members = reachableHosts(of: spec)
-        let outcomes = await withTaskGroup(of: (String, ProvisionerError?).self) { group in
-            for member in members {
-                group.addTask {
-                    let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: member.connection, logger: logger)
-                    do throws(ProvisionerError) {
-                        let existing = try await network.state()
-                        if existing == nil {
-                            progress(ClusterProgress(node: nil, step: "creating network \(spec.network.name) on host \(member.host.name) (\(Self.describe(spec.network)))"))
-                        }
-                        try await network.ensure(definition)
-                        if existing != nil {
-                            try await network.updateRecord { record in
-                                record.spec = metadata.spec
-                                record.ttlSeconds = metadata.ttlSeconds
-                                record.placements = metadata.placements
-                                if bridged { record.addresses = metadata.addresses }
-                            }
-                        }
-                        if !bridged { _ = try await network.reserve(allocation.reservations) }
-                        return (member.host.name, nil)
-                    } catch {
-                        return (member.host.name, error)
-                    }
+        let results = await FanOut.map(members) { (member) async throws(ProvisionerError) in
+            let network = ClusterNetwork(name: spec.network.name, cluster: spec.name, on: member.connection, logger: logger)
+            let existing = try await network.state()
+            if existing == nil {
+                progress(ClusterProgress(node: nil, step: "creating network \(spec.network.name) on host \(member.host.name) (\(Self.describe(spec.network)))"))
+            }
+            try await network.ensure(definition)
+            if existing != nil {
+                try await network.updateRecord { record in
+                    record.spec = metadata.spec
+                    record.ttlSeconds = metadata.ttlSeconds
+                    record.placements = metadata.placements
+                    if bridged { record.addresses = metadata.addresses }
                 }
             }
-            var outcomes: [(String, ProvisionerError?)] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes
+            if !bridged { _ = try await network.reserve(allocation.reservations) }
+        }
+        let outcomes: [(String, ProvisionerError?)] = zip(members, results).map { member, result in
+            guard case .failure(let error) = result else { return (member.host.name, nil) }
+            return (member.host.name, error)
         }
         // A host that fails here for a reason of its own (a refused network, a name clash) stops
         // the command; one that stopped answering is an outage, and the others go on.

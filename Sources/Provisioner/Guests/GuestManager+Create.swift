@@ -68,27 +68,8 @@ extension GuestManager {
         _ requests: [GuestCreateRequest], parallelism: Int, progress: @escaping @Sendable (GuestProgress) -> Void,
         using environment: CreateEnvironment
     ) async -> [Result<GuestInfo, ProvisionerError>] {
-        let one: @Sendable (Int) async -> (Int, Result<GuestInfo, ProvisionerError>) = { index in
-            do throws(ProvisionerError) {
-                return (index, .success(try await create(requests[index], progress: progress, using: environment)))
-            } catch {
-                return (index, .failure(error))
-            }
-        }
-        return await withTaskGroup(of: (Int, Result<GuestInfo, ProvisionerError>).self) { group in
-            var results = [Result<GuestInfo, ProvisionerError>?](repeating: nil, count: requests.count)
-            var next = min(max(parallelism, 1), requests.count)
-            for index in 0..<next { group.addTask { await one(index) } }
-            // One finished, one more started: never more than `parallelism` at once.
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if next < requests.count {
-                    let index = next
-                    next += 1
-                    group.addTask { await one(index) }
-                }
-            }
-            return results.map { $0 ?? .failure(ProvisionerError(.cancelled, "not created")) }
+        await FanOut.map(requests, limit: parallelism) { (request) async throws(ProvisionerError) in
+            try await create(request, progress: progress, using: environment)
         }
     }
 

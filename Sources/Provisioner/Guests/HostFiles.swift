@@ -69,7 +69,8 @@ struct HostFiles: Sendable {
                     try await pool.refresh()
                     return (pool, false)
                 }
-                return (try await connection.createTransientStoragePool(xml: xml), true)
+                let made = try await connection.createTransientStoragePool(xml: xml)
+                return (made, true)
             } catch {
                 guard attempt < 5 else { throw .libvirt("cannot open \(directory) on \(connection.uri) as a storage pool", error) }
             }

@@ -67,18 +67,11 @@ public final class HostFleet: Sendable {
                 warnings.append(warning)
             }
         }
-        let outcomes = await withTaskGroup(of: (Int, Result<Connection, ProvisionerError>).self) { group in
-            for (index, host) in hosts.enumerated() {
-                group.addTask { (index, await connect(host, options: options)) }
-            }
-            var outcomes: [Int: Result<Connection, ProvisionerError>] = [:]
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes
-        }
+        let outcomes = await FanOut.map(hosts) { host in await connect(host, options: options) }
         var members: [Member] = []
         var unreachable: [(host: ClusterHost, reason: String)] = []
         for (index, host) in hosts.enumerated() {
-            switch outcomes[index]! {
+            switch outcomes[index] {
             case .success(let connection):
                 members.append(Member(host: host, guests: GuestManager(connection: connection, logger: logger)))
             case .failure(let error):
@@ -122,20 +115,8 @@ public final class HostFleet: Sendable {
     public func forEach<T: Sendable>(
         _ body: @escaping @Sendable (Member) async throws(ProvisionerError) -> T
     ) async -> [(host: String, result: Result<T, ProvisionerError>)] {
-        await withTaskGroup(of: (Int, Result<T, ProvisionerError>).self) { group in
-            for (index, member) in members.enumerated() {
-                group.addTask {
-                    do throws(ProvisionerError) {
-                        return (index, .success(try await body(member)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var results: [Int: Result<T, ProvisionerError>] = [:]
-            for await (index, result) in group { results[index] = result }
-            return members.indices.map { (members[$0].host.name, results[$0]!) }
-        }
+        let results = await FanOut.map(members, body)
+        return zip(members, results).map { ($0.host.name, $1) }
     }
 
     /// ``forEach(_:)`` for lists: the items of every host that answered, in member order, and the

@@ -50,28 +50,18 @@ extension NodeManager {
             }
         let createdAt = clock.now
 
-        let waits = await withTaskGroup(of: (Int, Result<(Node, Double), ProvisionerError>).self) { group in
-            for (index, result) in created.enumerated() {
-                guard case .success = result else { continue }
-                let name = names[index]
-                group.addTask {
-                    let begin = startedAt[name] ?? ContinuousClock.now
-                    do throws(ProvisionerError) {
-                        let node = try await waitUntilReady(
-                            name, timeout: request.readyTimeout,
-                            progress: { message in
-                                progress(GuestProgress(guest: name, step: message, elapsedSeconds: Self.seconds(start.duration(to: .now))))
-                            })
-                        return (index, .success((node, Self.seconds(begin.duration(to: .now)))))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var all: [Int: Result<(Node, Double), ProvisionerError>] = [:]
-            for await (index, result) in group { all[index] = result }
-            return all
+        let waiting = created.indices.filter { if case .success = created[$0] { true } else { false } }
+        let outcomes = await FanOut.map(waiting) { (index) async throws(ProvisionerError) -> ReadyNode in
+            let name = names[index]
+            let begin = startedAt[name] ?? ContinuousClock.now
+            let node = try await waitUntilReady(
+                name, timeout: request.readyTimeout,
+                progress: { message in
+                    progress(GuestProgress(guest: name, step: message, elapsedSeconds: Self.seconds(start.duration(to: .now))))
+                })
+            return ReadyNode(node: node, seconds: Self.seconds(begin.duration(to: .now)))
         }
+        let waits = Dictionary(uniqueKeysWithValues: zip(waiting, outcomes))
         let readyAt = clock.now
 
         var nodes: [NodeSummary] = []
@@ -83,10 +73,10 @@ extension NodeManager {
                 failures.append(.init(name: name, message: error.description, kept: false))
             case .success(let guest):
                 switch waits[index] {
-                case .success((let ready, let seconds))?:
-                    readySeconds[name] = seconds
+                case .success(let ready)?:
+                    readySeconds[name] = ready.seconds
                     do throws(ProvisionerError) {
-                        let node = try await labelAndAnnotate(name, guest: guest, request: request, node: ready)
+                        let node = try await labelAndAnnotate(name, guest: guest, request: request, node: ready.node)
                         nodes.append(nodeInfo(guest: try await guests.get(name), node: node))
                     } catch {
                         failures.append(await cleanUpFailed(name, error: error, keep: request.keepFailed))
@@ -334,4 +324,10 @@ private final class StartTimes: Sendable {
     }
 
     subscript(guest: String) -> ContinuousClock.Instant? { times.withLock { $0[guest] } }
+}
+
+/// A node that became Ready, and its time to Ready from its guest's start.
+struct ReadyNode: Sendable {
+    var node: Node
+    var seconds: Double
 }

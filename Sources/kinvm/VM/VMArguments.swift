@@ -73,30 +73,6 @@ enum GuestBatch {
     static func run<T: Sendable>(
         _ names: [String], limit: Int, _ body: @escaping @Sendable (String) async throws(ProvisionerError) -> T
     ) async -> [Result<T, ProvisionerError>] {
-        await withTaskGroup(of: (Int, Result<T, ProvisionerError>).self) { group in
-            var results = [Result<T, ProvisionerError>?](repeating: nil, count: names.count)
-            var next = 0
-            func addNext() {
-                let index = next
-                let name = names[index]
-                next += 1
-                group.addTask { (index, await GuestBatch.result { () async throws(ProvisionerError) in try await body(name) }) }
-            }
-            while next < min(limit, names.count) { addNext() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if next < names.count { addNext() }
-            }
-            return results.map { $0! }
-        }
-    }
-
-    /// `body`'s value or error. (A function, as closures do not infer typed throws in `catch`.)
-    static func result<T>(_ body: () async throws(ProvisionerError) -> T) async -> Result<T, ProvisionerError> {
-        do {
-            return .success(try await body())
-        } catch {
-            return .failure(error)
-        }
+        await FanOut.map(names, limit: limit, body)
     }
 }
