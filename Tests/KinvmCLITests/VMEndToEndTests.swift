@@ -68,7 +68,8 @@ struct VMEndToEndTests {
 
     @Test("import, create with cloud-init, ip, exec, live resize, stop/resize/start, delete leaves nothing")
     func lifecycle() async throws {
-        try await GuestSlots.withSlots(1, for: "vm end to end", minutes: 6) {
+        // Two slots: the guest boots again with 2 vCPUs after its offline resize.
+        try await GuestSlots.withSlots(2, for: "vm end to end", minutes: 6) {
             let environment = Self.environment
             let image = try #require(environment["KINVM_DEBIAN_IMAGE"])
             let base = (environment["KINVM_TEST_WORKDIR"] ?? "/var/tmp/kinvm-test") + "/\(name)"

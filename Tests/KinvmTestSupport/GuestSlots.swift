@@ -4,22 +4,33 @@ import Foundation
     import Glibc
 #endif
 
-/// How many heavy guests (Debian images under TCG) tests boot at the same time on this machine.
+/// How many guest vCPUs tests boot at the same time on this machine.
 ///
-/// Swift Testing runs every suite of every test target at once; five Debian guests on two cores
-/// left cloud-init unfinished after 15 minutes. Each test that boots them holds slots while it
-/// runs: `capacity` lock files in a directory, each held with `flock` (so the limit also holds
-/// across processes). A test takes all the slots it needs or none, so two tests can never each
-/// hold part of what the other waits for.
+/// Swift Testing runs every suite of every test target at once. Under TCG each booting vCPU
+/// keeps a host core busy: five Debian guests on two cores left cloud-init unfinished after 15
+/// minutes, and a busybox guest restarted with 2 vCPUs while three Debian guests booted hung in
+/// its kernel (`rcu_preempt detected stalls`) until its wait timed out. So the unit of a slot is
+/// one vCPU, and every test that boots guests holds as many slots as the vCPUs it boots at once
+/// (a multi-vCPU guest holds several, so it never boots next to a full set of heavy guests).
+/// Slots are `capacity` lock files in a directory, each held with `flock` (so the limit also
+/// holds across processes). A test takes all the slots it needs or none, so two tests can never
+/// each hold part of what the other waits for.
 ///
 /// Within the process, waiting tests are served longest first (``withSlots(_:for:minutes:_:)``'s
 /// `minutes`), as in longest-processing-time scheduling: a long test that started last would
 /// otherwise make the whole run as long as everything before it plus itself. A test that does
 /// not fit the free slots does not hold back shorter ones that do.
+///
+/// A wait that still times out says so when the guest's kernel reported stalled CPUs
+/// (`BootStall` in Provisioner), so a starved boot is told from a broken one.
 public enum GuestSlots {
-    /// `$KINVM_TEST_GUEST_SLOTS`, default 3.
+    /// `$KINVM_TEST_GUEST_SLOTS`, else one more than the host's cores (3 on the 2-core machines
+    /// the suite runs on: a booted guest waiting on the network costs its vCPU little).
     public static var capacity: Int {
-        ProcessInfo.processInfo.environment["KINVM_TEST_GUEST_SLOTS"].flatMap(Int.init).map { max(1, $0) } ?? 3
+        if let configured = ProcessInfo.processInfo.environment["KINVM_TEST_GUEST_SLOTS"].flatMap(Int.init) {
+            return max(1, configured)
+        }
+        return max(2, ProcessInfo.processInfo.activeProcessorCount + 1)
     }
 
     static var directory: String {
@@ -29,8 +40,9 @@ public enum GuestSlots {
 
     /// Runs `body` while holding `count` slots (at most ``capacity``), waiting for them first.
     ///
-    /// `count` is how many guests the test boots at the same time (a running guest that has
-    /// finished booting costs little). `minutes` is about how long the test holds them on this
+    /// `count` is how many vCPUs the test's guests have at most at the same time (a guest of 2
+    /// vCPUs counts 2; a running guest that has finished booting costs little, but it may be
+    /// restarted or get vCPUs added, so count it). `minutes` is about how long the test holds them on this
     /// machine; longer tests get slots first. The wait and the time held are written to standard
     /// error as `[guest-slots HH:MM:SS] LABEL: ...` lines (UTC, as in the guests' console logs),
     /// so a full run's log shows how the guest tests were scheduled.

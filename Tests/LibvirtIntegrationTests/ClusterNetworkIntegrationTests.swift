@@ -31,7 +31,7 @@ extension RealDaemonTests {
             do {
                 try await scenario(network, instance: instance, guestName: guestName, consoleLog: consoleLog)
             } catch {
-                Issue.record("console of \(guestName):\n\(consoleText(consoleLog).suffix(2000))")
+                Issue.record("\(consoleReport(guestName, consoleLog, last: 2000))")
                 await removeDomain(named: guestName, on: connection)
                 try? await network.delete()
                 await connection.close()

@@ -34,7 +34,7 @@ extension RealDaemonTests {
                 do {
                     try await scenario(name: name, directory: directory, pool: pool, connection: connection)
                 } catch {
-                    Issue.record("console of \(name):\n\(consoleText("\(directory)/\(name)-console.log").suffix(3000))")
+                    Issue.record("\(consoleReport(name, "\(directory)/\(name)-console.log", last: 3000))")
                     await removeDomain(named: name, on: connection)
                     await removeScratchPool(pool)
                     throw error

@@ -1,4 +1,5 @@
 import Foundation
+import KinvmTestSupport
 import Testing
 
 @testable import Libvirt
@@ -16,7 +17,7 @@ extension RealDaemonTests {
             do {
                 try await runBootScenario(connection: connection, name: name, consoleLog: consoleLog)
             } catch {
-                Issue.record("console of \(name):\n\(consoleText(consoleLog).suffix(2000))")
+                Issue.record("\(consoleReport(name, consoleLog, last: 2000))")
                 await removeDomain(named: name, on: connection)
                 throw error
             }
@@ -94,9 +95,12 @@ extension RealDaemonTests {
             let name = Integration.uniqueName("agent")
             let consoleLog = try Integration.workDirectory(name) + "/console.log"
             do {
-                try await runAgentScenario(connection: connection, name: name, consoleLog: consoleLog)
+                // Two vCPUs booting: two slots (see GuestSlots).
+                try await GuestSlots.withSlots(2, for: "guest agent (busybox, 2 vCPUs)", minutes: 2) {
+                    try await runAgentScenario(connection: connection, name: name, consoleLog: consoleLog)
+                }
             } catch {
-                Issue.record("console of \(name):\n\(consoleText(consoleLog).suffix(2000))")
+                Issue.record("\(consoleReport(name, consoleLog, last: 2000))")
                 await removeDomain(named: name, on: connection)
                 throw error
             }

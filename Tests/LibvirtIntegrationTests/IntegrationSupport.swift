@@ -1,5 +1,6 @@
 import Foundation
 import LibXML2
+import Provisioner
 import Testing
 
 @testable import Libvirt
@@ -86,6 +87,14 @@ func waitForEvent(
 /// The text of a guest's serial console log (empty until QEMU creates it).
 func consoleText(_ path: String) -> String {
     (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+}
+
+/// A failed test's report of a guest's console: whether its kernel reported stalled CPUs (a boot
+/// starved of host CPU, not a broken one: see `BootStall`), then the last `characters` of it.
+func consoleReport(_ name: String, _ path: String, last characters: Int = 2000) -> String {
+    let text = consoleText(path)
+    let stall = BootStall.find(in: text).map { "STALLED BOOT: \($0.explanation)\n" } ?? ""
+    return "\(stall)console of \(name):\n\(text.suffix(characters))"
 }
 
 /// The last value printed on the console for a `KINVM-<KEY> <value>` line.

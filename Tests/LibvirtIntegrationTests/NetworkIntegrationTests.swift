@@ -20,7 +20,7 @@ extension RealDaemonTests {
             do {
                 try await scenario(connection, networkName: networkName, bridge: "kvt\(suffix)", guestName: guestName, consoleLog: consoleLog)
             } catch {
-                Issue.record("console of \(guestName):\n\(consoleText(consoleLog).suffix(2000))")
+                Issue.record("\(consoleReport(guestName, consoleLog, last: 2000))")
                 await removeDomain(named: guestName, on: connection)
                 if let network = try? await connection.networkIfPresent(named: networkName) {
                     try? await network.destroy()

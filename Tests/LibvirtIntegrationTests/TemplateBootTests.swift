@@ -25,7 +25,7 @@ extension RealDaemonTests {
             do {
                 try await scenario(template: template, name: name, directory: directory, pool: pool, connection: connection)
             } catch {
-                Issue.record("console of \(name):\n\(consoleText("\(directory)/console.log").suffix(2000))")
+                Issue.record("\(consoleReport(name, "\(directory)/console.log", last: 2000))")
                 await removeDomain(named: name, on: connection)
                 await removeScratchPool(pool)
                 throw error

@@ -109,6 +109,60 @@ struct GuestPowerTests {
 
     // MARK: wait
 
+    @Test("a wait that times out says when the guest's kernel reported stalled CPUs, and shows the console's last lines")
+    func waitTimeoutWithStalledBoot() async throws {
+        let host = try await Host.open()
+        defer { Task { await host.remove() } }
+        let domain = try await host.define("web-1", running: true)
+        try await domain.suspend()  // paused: never "running", so the wait runs to its timeout
+        let console = """
+            [    0.000000] Linux version 6.1.0-28-cloud-amd64
+            [   31.204117] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:
+            [   31.204117] rcu:     0-...!: (1 GPs behind) idle=9a4/0/0x1 softirq=1021/1022 fqs=0
+            [   31.215010]  hrtimer_start_range_ns+0x2a1/0x390
+            last line before the timeout
+            """
+        try console.write(toFile: host.consoleLog("web-1"), atomically: true, encoding: .utf8)
+        await expectProvisionerError(
+            .timeout,
+            containing: [
+                "guest 'web-1' did not reach running within 1 s", "the guest's kernel reports stalled CPUs",
+                "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", "oversubscribed",
+                "last console lines:\n[    0.000000] Linux version", "last line before the timeout",
+            ]
+        ) {
+            try await host.guests.wait(for: domain, until: .running, timeout: .seconds(1))
+        }
+        // Without stall lines: the timeout and the console, no stall claim.
+        try "[    1.0] Run /init as init process\n".write(toFile: host.consoleLog("web-1"), atomically: true, encoding: .utf8)
+        await expectProvisionerError(.timeout, containing: ["Run /init as init process"]) {
+            do {
+                try await host.guests.wait(for: domain, until: .running, timeout: .seconds(1))
+            } catch let error as ProvisionerError {
+                #expect(!error.message.contains("stalled"))
+                throw error
+            }
+        }
+    }
+
+    @Test(
+        "BootStall finds the kernel's stall and lockup reports, and nothing else",
+        arguments: [
+            ("[   31.2] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", true),
+            ("[   40.0] rcu: INFO: rcu_sched self-detected stall on CPU", true),
+            ("[   52.1] watchdog: BUG: soft lockup - CPU#0 stuck for 23s! [swapper/0:1]", true),
+            ("[  242.0] INFO: task kworker/0:1:12 blocked for more than 120 seconds.", true),
+            ("[   12.0] clocksource: timekeeping watchdog on CPU1: Marking clocksource 'tsc' as unstable because the skew is too large:", true),
+            ("[    0.3] rcu: Preemptible hierarchical RCU implementation.", false),
+            ("[    2.0] Run /init as init process\nKINVM-TEST-GUEST-READY", false),
+            ("", false),
+        ])
+    func bootStall(console: String, stalled: Bool) {
+        let found = BootStall.find(in: "[    0.0] Linux version 6.1\n" + console + "\nlater\n")
+        #expect((found != nil) == stalled)
+        if let found { #expect(console.contains(found.line) && found.line.count <= 200) }
+    }
+
     @Test("wait fails at once for a shut-off guest, with the state and the console's last lines")
     func waitForStoppedGuest() async throws {
         let host = try await Host.open()

@@ -43,12 +43,6 @@ extension GuestManager {
         }
     }
 
-    /// The last `count` lines of the console log, when it can be read; nil otherwise.
-    func consoleTail(of spec: DomainSpec, guest: String, lines count: Int = 20) async -> String? {
-        guard let text = try? await readConsoleLog(of: spec, guest: guest) else { return nil }
-        return Self.tail(text, lines: count)
-    }
-
     /// The last `count` non-empty lines of `text`.
     static func tail(_ text: String, lines count: Int) -> String {
         text.split(whereSeparator: \.isNewline).suffix(count).joined(separator: "\n")

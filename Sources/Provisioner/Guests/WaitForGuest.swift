@@ -20,14 +20,31 @@ extension GuestManager {
     }
 
     func runWait(_ context: inout WaitContext) async throws(ProvisionerError) {
-        context.reporter.report("waiting for the guest to run")
-        try await waitRunning(&context)
-        guard context.condition != .running else { return }
-        context.reporter.report("waiting for the guest agent")
-        try await waitAgent(&context)
-        guard context.condition != .agent else { return }
-        context.reporter.report("waiting for cloud-init")
-        try await waitCloudInit(&context)
+        do {
+            context.reporter.report("waiting for the guest to run")
+            try await waitRunning(&context)
+            guard context.condition != .running else { return }
+            context.reporter.report("waiting for the guest agent")
+            try await waitAgent(&context)
+            guard context.condition != .agent else { return }
+            context.reporter.report("waiting for cloud-init")
+            try await waitCloudInit(&context)
+        } catch where error.code == .timeout {
+            throw await explainTimeout(error, domain: context.domain)
+        }
+    }
+
+    /// A wait's timeout with what the console shows: a kernel that reports stalled CPUs (see
+    /// ``BootStall``) and the last lines, when the console log can be read.
+    func explainTimeout(_ error: ProvisionerError, domain: Domain) async -> ProvisionerError {
+        guard let spec = try? await readSpec(of: domain), let console = try? await readConsoleLog(of: spec, guest: domain.name) else {
+            return error
+        }
+        var explained = error
+        if let stall = BootStall.find(in: console) { explained.message += "; \(stall.explanation)" }
+        let tail = Self.tail(console, lines: 20)
+        if !tail.isEmpty { explained.message += "; last console lines:\n\(tail)" }
+        return explained
     }
 
     /// The domain's state; throws `.invalidState` (with the console's last lines when readable)
@@ -38,10 +55,10 @@ extension GuestManager {
         var message =
             "guest '\(context.domain.name)' is \(state.explained) while waiting for \(context.condition.rawValue) "
             + "(after \(WaitDeadline.text(context.deadline.elapsed)))"
-        if let spec = try? await readSpec(of: context.domain), let tail = await consoleTail(of: spec, guest: context.domain.name),
-            !tail.isEmpty
-        {
-            message += "; last console lines:\n\(tail)"
+        if let spec = try? await readSpec(of: context.domain), let console = try? await readConsoleLog(of: spec, guest: context.domain.name) {
+            if let stall = BootStall.find(in: console) { message += "; \(stall.explanation)" }
+            let tail = Self.tail(console, lines: 20)
+            if !tail.isEmpty { message += "; last console lines:\n\(tail)" }
         }
         throw ProvisionerError(.invalidState, message)
     }
