@@ -208,6 +208,11 @@ struct VMCLITests {
         (["exec", "web-1"], "give the command to run after --"),
         (["console", "web-1", "--tail", "-1"], "--tail"),
         (["list", "-o", "xml"], "xml"),
+        // Numbers past what fits: refused, never an overflow trap (issue 16).
+        (newGuest + ["--ttl", "999999999999999999d"], "999999999999999999d"),
+        (newGuest + ["--ttl", "36865d"], "36865d"),
+        (["stop", "web-1", "--timeout", "9223372036854775807"], "9223372036854775807"),
+        (["exec", "web-1", "--timeout", "99999999999999999999999s", "--", "true"], "99999999999999999999999s"),
     ])
     func badArguments(arguments: [String], message: String) throws {
         let host = try Host()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DomainTemplates
+import Provisioner
 
 extension ByteSize: ExpressibleByArgument {
     public init?(argument: String) {
@@ -53,18 +54,13 @@ struct NICArgument: ExpressibleByArgument {
     }
 }
 
-/// A duration such as `90s`, `30m`, `12h`, `7d` or plain seconds.
+/// A duration such as `90s`, `30m`, `12h`, `7d`, `1h30m` or plain seconds, at most 100 years
+/// (``SpecDuration``, the one duration parser).
 struct DurationArgument: ExpressibleByArgument {
     var seconds: Int
 
     init?(argument: String) {
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        if let last = argument.last, let unit = units[last], let value = Int(argument.dropLast()), value >= 0 {
-            seconds = value * unit
-        } else if let value = Int(argument), value >= 0 {
-            seconds = value
-        } else {
-            return nil
-        }
+        guard case .success(let seconds) = SpecDuration.parse(argument, plainSeconds: true, allowZero: true) else { return nil }
+        self.seconds = seconds
     }
 }

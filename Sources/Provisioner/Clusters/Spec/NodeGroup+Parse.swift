@@ -4,6 +4,12 @@ import Yams
 extension NodeGroup {
     /// Smallest memory a node may have.
     public static let minimumMemory = ByteSize.mebibytes(64)
+    /// Most nodes a pool may have (a lab cluster; every sum over nodes stays far from overflowing).
+    public static let maximumCount = 500
+    /// Most vCPUs a node may have (QEMU's own ceiling for a q35 guest is higher; no lab node needs more).
+    public static let maximumVCPUs = 1024
+    /// Most memory a node may have.
+    public static let maximumMemory = ByteSize.gibibytes(16 * 1024)
 
     static let sizeFields = ["count", "vcpus", "maxVCPUs", "memory", "maxMemory", "disk", "template", "labels", "taints"]
 }
@@ -33,6 +39,8 @@ extension SpecParser {
             if let countNode = reader.field(fields, "count", required: true), let value = reader.int(countNode, at: "\(path).count") {
                 if value < 0 {
                     reader.report(countNode, "\(path).count", "\(value) is negative; a pool has 0 or more nodes")
+                } else if value > NodeGroup.maximumCount {
+                    reader.report(countNode, "\(path).count", "\(value) is above the limit of \(NodeGroup.maximumCount) nodes in a pool")
                 } else {
                     count = value
                 }
@@ -90,6 +98,18 @@ extension SpecParser {
         let taints = reader.field(fields, "taints").flatMap { self.taints($0, at: "\(path).taints") }
         // Each size is checked on its own, so one bad value does not hide another.
         var valid = true
+        for (node, value, field) in [(vcpusNode, vcpus, "vcpus"), (reader.field(fields, "maxVCPUs"), maxVCPUs, "maxVCPUs")] {
+            if let node, let value, value > NodeGroup.maximumVCPUs {
+                reader.report(node, "\(path).\(field)", "\(value) is above the limit of \(NodeGroup.maximumVCPUs) vCPUs")
+                valid = false
+            }
+        }
+        for (node, value, field) in [(memoryNode, memory, "memory"), (reader.field(fields, "maxMemory"), maxMemory, "maxMemory")] {
+            if let node, let value, value > NodeGroup.maximumMemory {
+                reader.report(node, "\(path).\(field)", "\(value) is above the limit of \(NodeGroup.maximumMemory)")
+                valid = false
+            }
+        }
         if let vcpusNode, let vcpus {
             if vcpus < 1 {
                 reader.report(vcpusNode, "\(path).vcpus", "\(vcpus) is less than 1")

@@ -1,14 +1,22 @@
-/// Durations as a spec writes them (`ttl: 8h`): whole numbers with units `d`, `h`, `m`, `s`,
-/// largest first, each at most once (`90m`, `8h`, `2d`, `1h30m`, `1d12h`).
+/// Durations as a spec or a command line writes them (`ttl: 8h`, `--timeout 90s`): whole numbers
+/// with units `d`, `h`, `m`, `s`, largest first, each at most once (`90m`, `8h`, `2d`, `1h30m`,
+/// `1d12h`); at most ``maximumSeconds``. The one parser of durations in kinvm.
 public enum SpecDuration {
     private static let units: [(suffix: Character, seconds: Int)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
 
-    /// Seconds, or why the text is not a duration.
-    public static func parse(_ text: String) -> Result<Int, DurationError> {
+    /// The longest duration accepted: 100 years (no wait or TTL needs more, and every later sum
+    /// with a date or a clock stays far from overflowing).
+    public static let maximumSeconds = 100 * 365 * 86_400
+
+    /// Seconds, or why the text is not a duration. `plainSeconds` also accepts a bare number of
+    /// seconds (`600`, as command-line options do); `allowZero` accepts `0s` / `0`.
+    public static func parse(_ text: String, plainSeconds: Bool = false, allowZero: Bool = false) -> Result<Int, DurationError> {
         func failure(_ reason: String) -> Result<Int, DurationError> {
             .failure(DurationError("\(ClusterSpecError.quote(text)) is not a duration: \(reason) (examples: 90m, 8h, 2d, 1h30m)"))
         }
         guard !text.isEmpty else { return failure("it is empty") }
+        guard text.utf8.count <= 40 else { return failure("it is too long") }
+        let text = plainSeconds && text.allSatisfy({ $0.isASCII && $0.isNumber }) ? text + "s" : text
         var total = 0
         var digits = ""
         var nextUnit = 0
@@ -24,13 +32,14 @@ public enum SpecDuration {
             guard position >= nextUnit else { return failure("units must go from largest to smallest, each once") }
             guard digits.count <= 9, let value = Int(digits) else { return failure("\(digits) is too large") }
             let (product, overflow) = value.multipliedReportingOverflow(by: units[position].seconds)
-            guard !overflow else { return failure("it is too long") }
-            total += product
+            let (sum, overflowSum) = total.addingReportingOverflow(product)
+            guard !overflow, !overflowSum, sum <= maximumSeconds else { return failure("it is longer than 100 years") }
+            total = sum
             digits = ""
             nextUnit = position + 1
         }
         guard digits.isEmpty else { return failure("\(digits) has no unit") }
-        guard total > 0 else { return failure("it must be longer than zero") }
+        guard total > 0 || allowZero else { return failure("it must be longer than zero") }
         return .success(total)
     }
 
