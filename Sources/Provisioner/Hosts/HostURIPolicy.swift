@@ -12,8 +12,26 @@ public enum HostURIPolicy {
         return String(scheme[scheme.index(after: plus)...]).lowercased()
     }
 
-    /// Checks `uri` of `host`; returns a warning to show when an insecure transport is allowed.
+    /// URI parameters with which libvirt's client runs a program: `command` (the ssh, libssh or
+    /// `ext` client program, run here) and `netcat` (the command run on the remote host).
+    public static let programParameters: Set<String> = ["command", "netcat"]
+
+    /// Checks `uri` of `host` (every connection kinvm opens goes through here: `-c`, hosts files,
+    /// specs): a transport or parameter that runs a program is refused always, plain TCP unless
+    /// `allowInsecureTCP`; returns a warning to show when an insecure transport is allowed.
     public static func check(_ uri: String, host: String, allowInsecureTCP: Bool) throws(ProvisionerError) -> String? {
+        if transport(of: uri) == "ext" {
+            throw ProvisionerError(
+                .invalidArgument,
+                "host \(host): \(uri) uses libvirt's ext transport, which runs a local program to connect; kinvm refuses it "
+                    + "(use qemu+ssh:// or qemu+tls://)")
+        }
+        if let parameter = parameters(of: uri).first(where: { programParameters.contains($0) }) {
+            throw ProvisionerError(
+                .invalidArgument,
+                "host \(host): the URI's '\(parameter)=' parameter makes libvirt run a program of the URI's choosing; "
+                    + "kinvm refuses it (configure ssh in ~/.ssh/config instead)")
+        }
         guard transport(of: uri) == "tcp" else { return nil }
         if allowInsecureTCP {
             return "host \(host) (\(uri)) is reached over plain TCP: no authentication, no encryption; anyone on the network "
@@ -23,5 +41,15 @@ public enum HostURIPolicy {
             .invalidArgument,
             "host \(host): \(uri) uses plain TCP (no authentication, no encryption), which kinvm refuses; use qemu+ssh:// or "
                 + "qemu+tls://, or pass --allow-insecure-tcp if this network is yours alone")
+    }
+
+    /// The names of the URI's query parameters, lowercased and percent-decoded (libvirt matches
+    /// them case-insensitively).
+    static func parameters(of uri: String) -> [String] {
+        guard let question = uri.firstIndex(of: "?") else { return [] }
+        return uri[uri.index(after: question)...].split(whereSeparator: { $0 == "&" || $0 == ";" }).map { pair in
+            let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            return (name.removingPercentEncoding ?? name).lowercased().trimmingCharacters(in: .whitespaces)
+        }
     }
 }

@@ -46,6 +46,7 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        connection.warnIfInsecure()
         let host: Connection
         do {
             host = try await Connection.open(connection.uri)

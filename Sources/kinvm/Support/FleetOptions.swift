@@ -14,9 +14,6 @@ struct FleetOptions: ParsableArguments {
             discussion: "Defaults to $KINVM_HOSTS when set.", valueName: "file"))
     var hosts: String?
 
-    @Flag(help: "Allow qemu+tcp:// URIs (no authentication, no encryption); a warning is printed.")
-    var allowInsecureTCP = false
-
     @Option(help: ArgumentHelp("How long each host may take to connect.", valueName: "duration"))
     var connectTimeout = DurationArgument(seconds: 30)
 
@@ -26,7 +23,7 @@ struct FleetOptions: ParsableArguments {
 
     var hostsFile: String? { hosts ?? ProcessInfo.processInfo.environment["KINVM_HOSTS"].flatMap { $0.isEmpty ? nil : $0 } }
 
-    var openOptions: HostFleet.OpenOptions { .init(timeout: connectTimeout.duration, allowInsecureTCP: allowInsecureTCP) }
+    var openOptions: HostFleet.OpenOptions { .init(timeout: connectTimeout.duration, allowInsecureTCP: libvirt.allowInsecureTCP) }
 
     /// The hosts of the hosts file, or the one `-c` host.
     func loadHosts() throws -> [ClusterHost] {

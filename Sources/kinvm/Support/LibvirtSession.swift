@@ -14,6 +14,7 @@ enum LibvirtSession {
         _ connection: ConnectionOptions, logLabel: String, multiline: Bool = false,
         _ body: (Connection, Logger) async throws -> T
     ) async throws -> T {
+        connection.warnIfInsecure()
         let host: Connection
         do {
             host = try await Connection.open(connection.uri)

@@ -205,6 +205,26 @@ struct MultiHostClusterTests {
         }
     }
 
+    @Test("URIs that make libvirt run a program are refused always, whatever the flags", arguments: [
+        "qemu+ext:///system?command=/tmp/evil", "QEMU+EXT:///system", "qemu+ssh://lab1/system?command=/tmp/evil",
+        "qemu+ssh://lab1/system?netcat=/tmp/evil", "qemu+libssh://lab1/system?keyfile=/k&command=/tmp/evil",
+        "qemu+ssh://lab1/system?socket=/s;COMMAND=x", "qemu+ssh://lab1/system?%63ommand=/tmp/evil",
+        "qemu+tcp://lab1/system?command=/tmp/evil",
+    ])
+    func programURIsRefused(uri: String) {
+        for allow in [false, true] {
+            #expect(throws: ProvisionerError.self, "\(uri)") { try HostURIPolicy.check(uri, host: "lab1", allowInsecureTCP: allow) }
+        }
+    }
+
+    @Test("harmless parameters pass", arguments: [
+        "qemu+ssh://root@lab1/system?keyfile=/root/.ssh/id_ed25519&no_tty=1", "qemu+unix:///system?socket=/run/x",
+        "qemu:///system", "test:///default", "qemu+tls://lab1/system?pkipath=/etc/pki",
+    ])
+    func harmlessParameters(uri: String) throws {
+        #expect(try HostURIPolicy.check(uri, host: "lab1", allowInsecureTCP: false) == nil)
+    }
+
     @Test("a refused URI fails opening the fleet with the exact message")
     func tcpRefused() async {
         await expectProvisionerError(
