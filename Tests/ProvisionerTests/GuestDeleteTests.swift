@@ -73,6 +73,59 @@ struct GuestDeleteTests {
         #expect(try await host.snapshot() == before.filter { !$0.hasPrefix("domain legacy") })
     }
 
+    @Test("delete never removes a console log kinvm did not record: a foreign log path, a directory, a symlink")
+    func consoleLogOwnership() async throws {
+        let host = try await GuestHost.open()
+        defer { Task { await host.remove() } }
+        // A user's file and directory, named as serial logs by a domain kinvm did not make.
+        let userFile = "\(host.directory)/precious.txt"
+        let userDirectory = "\(host.directory)/precious-dir"
+        try "keep me\n".write(toFile: userFile, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(userDirectory)/inner", withIntermediateDirectories: true)
+        for (name, path) in [("foreign-file", userFile), ("foreign-dir", userDirectory)] {
+            _ = try await host.connection.defineDomain(xml: """
+                <domain type='test'><name>\(name)</name><memory unit='KiB'>131072</memory><vcpu>1</vcpu>
+                <os><type arch='x86_64'>hvm</type></os><devices>
+                <serial type='file'><source path='\(path)'/><target port='0'/></serial>
+                </devices></domain>
+                """)
+            let deletion = try await host.manager.delete(name, force: true)
+            #expect(!deletion.consoleLogDeleted, "\(name)")
+        }
+        #expect(FileManager.default.fileExists(atPath: userFile))
+        #expect(FileManager.default.fileExists(atPath: "\(userDirectory)/inner"))
+
+        // A kinvm guest whose log was replaced by a symlink to the user's file: the link is not
+        // followed and the file stays.
+        let info = try await host.create(host.request("web-1"))
+        let log = try #require(info.consoleLog)
+        try? FileManager.default.removeItem(atPath: log)
+        try FileManager.default.createSymbolicLink(atPath: log, withDestinationPath: userFile)
+        let deletion = try await host.manager.delete("web-1")
+        #expect(!deletion.consoleLogDeleted)
+        #expect(try String(contentsOfFile: userFile, encoding: .utf8) == "keep me\n")
+        try? FileManager.default.removeItem(atPath: log)
+    }
+
+    @Test("a volume the guest's metadata lists but the guest does not use is not deleted")
+    func metadataVolumeNotAttached() async throws {
+        let host = try await GuestHost.open()
+        defer { Task { await host.remove() } }
+        try await host.createVolume("someone-elses.img", format: "raw")
+        _ = try await host.create(host.request("web-1"))
+        // Someone edits the metadata on the host to list a volume of theirs.
+        let domain = try await host.connection.domain(named: "web-1")
+        let xml = try await domain.xml(flags: .inactive)
+        let edited = xml.replacingOccurrences(
+            of: "<kinvm:volume pool=\"images\" name=\"web-1-seed.iso\"/>",
+            with: "<kinvm:volume pool=\"images\" name=\"web-1-seed.iso\"/><kinvm:volume pool=\"images\" name=\"someone-elses.img\"/>")
+        #expect(edited != xml, "the metadata's volume element was not found in: \(xml)")
+        _ = try await host.connection.defineDomain(xml: edited)
+        let deletion = try await host.manager.delete("web-1")
+        #expect(deletion.deletedVolumes == ["images/web-1-root.qcow2", "images/web-1-seed.iso"])
+        #expect(try await host.connection.storagePool(named: "images").volumeIfPresent(named: "someone-elses.img") != nil)
+    }
+
     @Test("a kinvm guest sharing a volume it did not make keeps that volume")
     func keepsUnmanaged() async throws {
         let host = try await GuestHost.open()

@@ -105,7 +105,8 @@ public enum DomainSpecReader {
                     guard let pool = child.attribute("pool"), let name = child.attribute("name") else { return nil }
                     return VolumeRef(pool: pool, volume: name)
                 },
-            join: element.attribute("join"), apiServer: element.attribute("api-server"))
+            join: element.attribute("join"), apiServer: element.attribute("api-server"),
+            consoleLog: element.attribute("console-log"))
     }
 }
 

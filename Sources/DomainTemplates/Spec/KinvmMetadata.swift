@@ -40,11 +40,13 @@ public struct KinvmMetadata: Sendable, Hashable, Codable {
     public var join: String?
     /// For Kubernetes nodes: the API server (as in the kubeconfig) of the cluster the node joined.
     public var apiServer: String?
+    /// The console log file kinvm chose for the guest at create; the only one it deletes with it.
+    public var consoleLog: String?
 
     public init(
         cluster: String? = nil, role: String? = nil, pool: String? = nil, created: String? = nil, ttlSeconds: Int? = nil,
         image: VolumeRef? = nil, template: String? = nil, volumes: [VolumeRef] = [], join: String? = nil,
-        apiServer: String? = nil
+        apiServer: String? = nil, consoleLog: String? = nil
     ) {
         self.cluster = cluster
         self.role = role
@@ -56,6 +58,7 @@ public struct KinvmMetadata: Sendable, Hashable, Codable {
         self.volumes = volumes
         self.join = join
         self.apiServer = apiServer
+        self.consoleLog = consoleLog
     }
 
     /// The element's attributes, in the order kinvm writes them; absent values are left out.
@@ -63,7 +66,7 @@ public struct KinvmMetadata: Sendable, Hashable, Codable {
         [
             ("owner", Self.owner), ("cluster", cluster), ("role", role), ("pool", pool), ("created", created),
             ("ttl", ttlSeconds.map(String.init)), ("image", image?.description), ("template", template),
-            ("join", join), ("api-server", apiServer),
+            ("join", join), ("api-server", apiServer), ("console-log", consoleLog),
         ].compactMap { key, value in value.map { (key, $0) } }
     }
 }

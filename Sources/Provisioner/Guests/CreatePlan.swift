@@ -31,6 +31,8 @@ struct CreatePlan: Sendable {
         metadata.template = request.template
         let dataVolumes = request.dataDisks.map { (ref: VolumeRef(pool: request.pool, volume: "\(request.name)-\($0.suffix)"), file: $0.file) }
         metadata.volumes = [root, seedVolume] + dataVolumes.map(\.ref)
+        let consoleLog = "\(request.consoleLogDirectory)/\(request.name)-console.log"
+        metadata.consoleLog = consoleLog
         let nics = request.nics.enumerated().map { index, nic in
             var nic = nic
             if nic.mac == nil { nic.mac = MACAddress.derived(guest: request.name, nicIndex: index) }
@@ -44,7 +46,7 @@ struct CreatePlan: Sendable {
                     DiskSpec(volume: volume.ref, format: "raw", serial: disk.serial, readOnly: disk.readOnly)
                 },
             seed: seedVolume, nics: nics,
-            consoleLog: "\(request.consoleLogDirectory)/\(request.name)-console.log", directBoot: request.directBoot,
+            consoleLog: consoleLog, directBoot: request.directBoot,
             metadata: metadata)
         do {
             try spec.validate()

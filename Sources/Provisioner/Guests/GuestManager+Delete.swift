@@ -32,13 +32,18 @@ extension GuestManager {
         }
         logger.info("deleted domain", metadata: ["guest": "\(name)", "uuid": "\(domain.uuid)", "was-running": "\(wasRunning)"])
 
-        let managed = found.spec.metadata?.volumes ?? []
+        // A volume the metadata lists is deleted only when the domain really uses it: metadata is
+        // stored on the host, and anyone who can edit a domain could list someone else's disk.
+        let attached = await attachedVolumes(disks)
+        let managed = (found.spec.metadata?.volumes ?? []).filter { attached.contains($0) }
         var deleted: [String] = []
         for ref in managed {
             if try await deleteVolume(ref, of: name) { deleted.append(ref.description) }
         }
         let kept = await keptVolumes(disks, managed: Set(managed))
-        let (consoleLog, consoleLogDeleted) = await removeConsoleLog(found.spec.consoleLog, of: name)
+        let owned = OwnedConsoleLog.path(of: found.spec, guest: name)
+        let (consoleLog, consoleLogDeleted) =
+            if let owned { await removeConsoleLog(owned, of: name) } else { (found.spec.consoleLog, false) }
         return GuestDeletion(
             name: name, uuid: domain.uuid, wasRunning: wasRunning, deletedVolumes: deleted, keptVolumes: kept,
             consoleLog: consoleLog, consoleLogDeleted: consoleLogDeleted)
@@ -58,6 +63,19 @@ extension GuestManager {
         } catch {
             throw .libvirt("guest '\(guest)' was undefined, but its volume \(ref) cannot be deleted", error)
         }
+    }
+
+    /// The volumes the domain's disks are, as `pool/volume` (a disk given by path, when a pool holds it).
+    private func attachedVolumes(_ disks: [ImageUsage.Disk]) async -> Set<VolumeRef> {
+        var attached: Set<VolumeRef> = []
+        for disk in disks {
+            if let pool = disk.pool, let volume = disk.volume {
+                attached.insert(VolumeRef(pool: pool, volume: volume))
+            } else if let file = disk.file, let volume = try? await connection.volume(path: file), let pool = try? await volume.pool() {
+                attached.insert(VolumeRef(pool: pool.name, volume: volume.name))
+            }
+        }
+        return attached
     }
 
     /// The disks the domain used that kinvm did not make: `pool/volume`, or the file's path (as
@@ -85,15 +103,10 @@ extension GuestManager {
     /// the file is there; otherwise through libvirt (``HostFiles``: a remote host, or a libvirtd in
     /// another mount namespace).
     /// - Returns: the path to report (nil when there is none), and whether it was deleted.
-    private func removeConsoleLog(_ path: String?, of guest: String) async -> (String?, Bool) {
-        guard let path else { return (nil, false) }
+    private func removeConsoleLog(_ path: String, of guest: String) async -> (String?, Bool) {
         let local = Self.isLocal(uri: connection.uri)
         if local, FileManager.default.fileExists(atPath: path) {
-            do {
-                try FileManager.default.removeItem(atPath: path)
-            } catch {
-                return (path, false)
-            }
+            guard OwnedConsoleLog.removeRegularFile(path) else { return (path, false) }
             logger.info("deleted console log", metadata: ["guest": "\(guest)", "path": "\(path)"])
             return (path, true)
         }

@@ -23,7 +23,8 @@ struct HostFiles: Sendable {
     /// Deletes the file at `path` on the host; false when there is no such file.
     func remove(_ path: String) async throws(ProvisionerError) -> Bool {
         try await withVolume(path, action: "delete") { volume throws(LibvirtError) in
-            guard let volume else { return false }
+            // Only a regular file: never a directory or device the pool happens to list.
+            guard let volume, try await volume.info().kind == .file else { return false }
             try await volume.delete()
             return true
         }
