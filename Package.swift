@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "DomainTemplatesTests",
             dependencies: ["DomainTemplates", "LibXML2"],
-            exclude: ["Golden"]
+            exclude: ["Golden", "ForeignTemplates"]
         ),
         // Runs the real kinvm binary and tests its pure parts.
         .testTarget(

@@ -73,6 +73,20 @@ extension XMLElement {
         return XMLElement(document: document, node: child)
     }
 
+    /// Inserts a new element right after `sibling`, one of this element's children, indented like it.
+    /// - Throws: `.invalidArgument` when `sibling` is not a child of this element, else as `appendChild`.
+    @discardableResult
+    public func insertChild(
+        _ name: String, text: String? = nil, attributes: [(String, String)] = [], after sibling: XMLElement
+    ) throws(XMLError) -> XMLElement {
+        guard sibling.node.pointee.parent == node else {
+            throw .invalidArgument("<\(sibling.name)> is not a child of <\(self.name)>", source: document.source)
+        }
+        let child = try makeElement(name, text: text, attributes: attributes, namespaceURI: nil, prefix: nil)
+        Indentation.insert(child, after: sibling.node)
+        return XMLElement(document: document, node: child)
+    }
+
     /// The first child with this name in no namespace, appended (empty, indented) when there is none.
     ///
     /// Element names come from the program, so an invalid one is a programming error and traps

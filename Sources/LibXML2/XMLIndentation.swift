@@ -32,6 +32,16 @@ enum Indentation {
         }
     }
 
+    /// Adds `child` right after `sibling`, giving it the same indentation as `sibling`: the copy of
+    /// `sibling`'s indentation goes between the two, so the blank text after `sibling` (the next
+    /// element's indentation, or the parent's end tag's) now follows `child`.
+    static func insert(_ child: xmlNodePtr, after sibling: xmlNodePtr) {
+        xmlAddNextSibling(sibling, child)
+        if let indentation = sibling.pointee.prev, isWhitespaceText(indentation) {
+            xmlAddPrevSibling(child, copyText(indentation, into: sibling.pointee.doc))
+        }
+    }
+
     /// Unlinks and frees the blank text right before `node`, if any (`xmlUnlinkNode`, `xmlFreeNode`).
     static func removeIndentation(before node: xmlNodePtr) {
         guard let indentation = node.pointee.prev, isWhitespaceText(indentation) else { return }

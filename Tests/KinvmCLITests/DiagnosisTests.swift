@@ -63,6 +63,48 @@ struct DiagnosisTests {
         #expect(problems == ["no virt type boots a guest on this host (kvm: no boot marker; qemu: crashed)"])
     }
 
+    static let kvmListed = VirtTypeResult(type: "kvm", advertised: true, boots: nil, bootSeconds: nil, detail: "boot probe skipped (--no-boot-probe)")
+    static let qemuListed = VirtTypeResult(type: "qemu", advertised: true, boots: nil, bootSeconds: nil, detail: "boot probe skipped (--no-boot-probe)")
+    static let kvmUnlisted = VirtTypeResult(type: "kvm", advertised: false, boots: nil, bootSeconds: nil, detail: "boot probe skipped (--no-boot-probe)")
+    static let qemuUnlisted = VirtTypeResult(type: "qemu", advertised: false, boots: nil, bootSeconds: nil, detail: "boot probe skipped (--no-boot-probe)")
+
+    @Test("listed but not probed: no problem, a note that booting is unverified, and no claim that guests run")
+    func listedNotProbed() {
+        var report = Self.report(virtTypes: [Self.kvmListed, Self.qemuListed])
+        report.problems = Diagnosis.problems(of: report)
+        report.notes = Diagnosis.notes(of: report)
+        #expect(report.problems.isEmpty)
+        #expect(report.notes == [
+            "libvirt lists kvm and qemu, but no guest was booted (boot probe skipped), so whether guests boot here is unverified "
+                + "(KVM can be listed yet unusable); run kinvm doctor without --no-boot-probe"
+        ])
+        let text = DoctorText.render(report)
+        #expect(text.contains("No problem found; that guests boot here is unverified (no guest was booted)."))
+        #expect(!text.contains("can run guests"))
+        // Only qemu listed: named alone.
+        let qemuOnly = Self.report(virtTypes: [Self.kvmUnlisted, Self.qemuListed])
+        #expect(Diagnosis.problems(of: qemuOnly).isEmpty)
+        #expect(Diagnosis.notes(of: qemuOnly).first?.hasPrefix("libvirt lists qemu, but no guest was booted") == true)
+    }
+
+    @Test("a QEMU host listing neither kvm nor qemu: one problem saying to install QEMU and restart libvirtd")
+    func nothingListed() {
+        let report = Self.report(virtTypes: [Self.kvmUnlisted, Self.qemuUnlisted])
+        #expect(Diagnosis.problems(of: report) == [
+            "libvirt lists neither kvm nor qemu for x86_64 guests on this host (its capabilities), so kinvm cannot start guests "
+                + "here; fix: install QEMU (apt-get install qemu-system-x86), then restart libvirtd, which reads the emulators at start"
+        ])
+        var refused = report
+        refused.problems = Diagnosis.problems(of: report)
+        #expect(Diagnosis.verdict(of: refused) == nil)
+    }
+
+    @Test("OK is said only when a probe guest booted")
+    func verdict() {
+        #expect(Diagnosis.verdict(of: Self.report(virtTypes: [Self.kvmBroken, Self.qemuWorks])) == "OK: kinvm can run guests on this host.")
+        #expect(Diagnosis.verdict(of: Self.report(virtTypes: [Self.kvmListed, Self.qemuListed]))?.hasPrefix("No problem found") == true)
+    }
+
     @Test("low host memory is a note")
     func lowMemory() {
         let notes = Diagnosis.notes(of: Self.report(virtTypes: [Self.kvmWorks], freeMemory: 512 << 20))

@@ -6,10 +6,15 @@ import Yams
 
 @Suite("kinvm doctor (real binary)")
 struct DoctorCLITests {
-    @Test("reports the test host as JSON and exits 0 without the boot probe")
+    /// The one problem of the test host: its driver lists neither kvm nor qemu (only `test`).
+    static let nothingListed =
+        "libvirt lists neither kvm nor qemu for i686 guests on this host (its capabilities), so kinvm cannot start guests here; "
+        + "fix: connect to a QEMU/KVM host (--connect qemu:///system); the 'TEST' driver runs no real guests"
+
+    @Test("reports the test host as JSON without the boot probe; it lists neither kvm nor qemu: exit 1")
     func jsonReport() throws {
         let result = try CLIRunner.run(["doctor", "--connect", "test:///default", "--no-boot-probe", "-o", "json"])
-        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.status == 1, "stderr: \(result.stderr)")
         let report = try JSONDecoder().decode(HostReport.self, from: Data(result.stdout.utf8))
         #expect(report.hypervisor == "TEST")
         #expect(report.canonicalURI == "test:///default")
@@ -19,8 +24,8 @@ struct DoctorCLITests {
         #expect(report.networks.map(\.name) == ["default"])
         #expect(report.pools.map(\.name) == ["default-pool"])
         #expect(report.virtTypes.map(\.type) == ["kvm", "qemu"])
-        #expect(report.virtTypes.allSatisfy { $0.boots == nil })
-        #expect(report.problems.isEmpty)
+        #expect(report.virtTypes.allSatisfy { $0.boots == nil && !$0.advertised })
+        #expect(report.problems == [Self.nothingListed])
         // libvirt's schemas load from where libvirt installs them.
         #expect(report.schemas.map(\.name) == ["domain.rng", "network.rng", "storagepool.rng", "storagevol.rng"])
         #expect(report.schemas.allSatisfy { $0.error == nil && $0.path == "/usr/share/libvirt/schemas/\($0.name)" })
@@ -53,8 +58,9 @@ struct DoctorCLITests {
         #expect(domain.searched == [directory, "/usr/share/libvirt/schemas"])
         #expect(domain.error != nil)
         #expect(report.schemas.dropFirst().allSatisfy { $0.error == nil && $0.path?.hasPrefix("/usr/share/libvirt/schemas/") == true })
-        #expect(report.problems.count == 1)
-        #expect(report.problems.first?.hasPrefix("libvirt's schema domain.rng at \(directory)/domain.rng cannot be loaded: ") == true)
+        #expect(report.problems.count == 2)
+        #expect(report.problems.first == Self.nothingListed)
+        #expect(report.problems.last?.hasPrefix("libvirt's schema domain.rng at \(directory)/domain.rng cannot be loaded: ") == true)
         // The domain templates fail for the same reason: not repeated as notes.
         #expect(!report.notes.contains { $0.contains("shipped template") })
     }
@@ -72,7 +78,8 @@ struct DoctorCLITests {
             atPath: "\(CLIRunner.repository)/Templates/pools/dir.xml", toPath: "\(directory)/pools/dir.xml")
         let environment = ["KINVM_SHIPPED_TEMPLATES": directory]
         let json = try CLIRunner.run(["doctor", "-c", "test:///default", "--no-boot-probe", "-o", "json"], environment: environment)
-        #expect(json.status == 0, "stderr: \(json.stderr)")
+        #expect(json.status == 1, "stderr: \(json.stderr)")
+        #expect(try JSONDecoder().decode(HostReport.self, from: Data(json.stdout.utf8)).problems == [Self.nothingListed])
         let report = try JSONDecoder().decode(HostReport.self, from: Data(json.stdout.utf8))
         #expect(report.templates.directory == directory)
         #expect(report.templates.valid == ["pools/dir"])
@@ -92,7 +99,7 @@ struct DoctorCLITests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CLIRunner.run(
             ["doctor", "-c", "test:///default", "--no-boot-probe", "-o", "yaml"], environment: ["KINVM_SHIPPED_TEMPLATES": directory])
-        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.status == 1, "stderr: \(result.stderr)")
         let report = try YAMLDecoder().decode(HostReport.self, from: result.stdout)
         #expect(report.templates.valid.isEmpty && report.templates.invalid.isEmpty)
         #expect(report.notes.contains { $0.hasPrefix("no templates in \(directory) (the templates kinvm ships)") })
@@ -107,7 +114,7 @@ struct DoctorCLITests {
     @Test("YAML output decodes to the same report")
     func yamlReport() throws {
         let result = try CLIRunner.run(["doctor", "-c", "test:///default", "--no-boot-probe", "-o", "yaml"])
-        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.status == 1, "stderr: \(result.stderr)")
         let report = try YAMLDecoder().decode(HostReport.self, from: result.stdout)
         #expect(report.hypervisor == "TEST")
         #expect(report.networks.first?.bridge == "virbr0")
@@ -116,24 +123,36 @@ struct DoctorCLITests {
     @Test("text output names every section")
     func textReport() throws {
         let result = try CLIRunner.run(["doctor", "--no-boot-probe"], environment: ["KINVM_CONNECT": "test:///default"])
-        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.status == 1, "stderr: \(result.stderr)")
         for heading in [
             "Hypervisor  TEST", "VIRT TYPE", "Storage pools:", "Schemas:", "domain.rng", "Templates (", "domains/minimal",
-            "Tools:", "emulator   unknown", "Networks:", "Domains:", "OK: kinvm can run guests", "Notes:",
+            "Tools:", "emulator   unknown", "Networks:", "Domains:", "Problems to fix:", "Notes:",
         ] {
             #expect(result.stdout.contains(heading), "missing \(heading) in:\n\(result.stdout)")
         }
     }
 
-    @Test("a host where no virt type boots exits 1 and says what to fix")
-    func nothingBoots() throws {
-        // The test driver lists neither kvm nor qemu, so nothing can boot there.
+    @Test("without the boot probe, a host listing neither kvm nor qemu is a problem with its fix, never OK")
+    func nothingListedWithoutProbe() throws {
+        // The test driver lists only its own type, 'test'.
+        let result = try CLIRunner.run(["doctor", "-c", "test:///default", "--no-boot-probe"])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("kvm         no       -       -         boot probe skipped (--no-boot-probe)"), "\(result.stdout)")
+        #expect(lines.contains("  - \(Self.nothingListed)"), "\(result.stdout)")
+        #expect(!result.stdout.contains("OK"), "\(result.stdout)")
+        #expect(!result.stdout.contains("can run guests"), "\(result.stdout)")
+    }
+
+    @Test("with the boot probe, a host listing neither kvm nor qemu exits 1 with that problem only")
+    func nothingListedWithProbe() throws {
         let result = try CLIRunner.run([
-            "doctor", "-c", "test:///default", "--probe-kernel", "/etc/hostname", "--probe-initrd", "/etc/hostname",
+            "doctor", "-c", "test:///default", "--probe-kernel", "/etc/hostname", "--probe-initrd", "/etc/hostname", "-o", "json",
         ])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("Problems to fix:"))
-        #expect(result.stdout.contains("no virt type boots a guest on this host"))
+        let report = try JSONDecoder().decode(HostReport.self, from: Data(result.stdout.utf8))
+        #expect(report.virtTypes.map(\.detail) == ["not listed in the host capabilities", "not listed in the host capabilities"])
+        #expect(report.problems == [Self.nothingListed])
     }
 
     @Test("a missing probe guest is a problem that names the script that builds it")

@@ -139,6 +139,40 @@ struct EditingTests {
         #expect(error?.message == "<interface> is not a child of <domain>")
     }
 
+    @Test("insertChild(after:) goes right after the sibling with its indentation, also after the last child")
+    func insertChildAfter() throws {
+        let document = try parse(domainTemplate)
+        let name = try #require(document.root.firstChild(named: "name"))
+        try document.root.insertChild("uuid", text: "u", after: name)
+        let metadata = try #require(document.root.firstChild(named: "metadata"))
+        try document.root.insertChild("seclabel", attributes: [("type", "none")], after: metadata)
+        let devices = try #require(document.root.firstChild(named: "devices"))
+        try devices.insertChild("disk", attributes: [("type", "volume")], after: try #require(devices.firstChild(named: "disk")))
+        #expect(document.serialized() == """
+            <domain type="kvm">
+              <name>old</name>
+              <uuid>u</uuid>
+              <devices>
+                <disk type="file" device="disk"/>
+                <disk type="volume"/>
+                <interface type="network"/>
+              </devices>
+              <metadata/>
+              <seclabel type="none"/>
+            </domain>
+
+            """)
+        #expect(document.root.children.map(\.name) == ["name", "uuid", "devices", "metadata", "seclabel"])
+
+        let oneLine = try parse("<os><type>hvm</type><boot dev='hd'/></os>")
+        try oneLine.root.insertChild("kernel", text: "/k", after: try #require(oneLine.root.firstChild(named: "type")))
+        #expect(oneLine.serialized() == "<os><type>hvm</type><kernel>/k</kernel><boot dev=\"hd\"/></os>\n")
+
+        let interface = try #require(devices.firstChild(named: "interface"))
+        let error = expectXMLError(.invalidArgument) { try document.root.insertChild("x", after: interface) }
+        #expect(error?.message == "<interface> is not a child of <domain>")
+    }
+
     @Test("child() returns the existing child or appends one")
     func child() throws {
         let document = try parse(domainTemplate)

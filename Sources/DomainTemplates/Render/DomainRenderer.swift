@@ -35,8 +35,8 @@ public enum DomainRenderer {
 
     static func applyIdentity(_ spec: DomainSpec, to domain: XMLElement) throws(XMLError) {
         try domain.setAttribute("type", spec.virtType.rawValue)
-        try domain.child("name").setText(spec.name)
-        if let uuid = spec.uuid { try domain.child("uuid").setText(uuid.lowercased()) }
+        try domainChild("name", of: domain).setText(spec.name)
+        if let uuid = spec.uuid { try domainChild("uuid", of: domain).setText(uuid.lowercased()) }
     }
 
     /// Applies the TCG cache rule of ``applyAccelerator(_:to:)`` again to a domain whose sizes
@@ -76,20 +76,20 @@ public enum DomainRenderer {
                 return
             }
             guard ownCache == nil else { return }
-            let cache = domain.child("features").child("tcg").child("tb-cache")
+            let cache = try domainChild("features", of: domain).child("tcg").child("tb-cache")
             try cache.setAttribute("unit", "MiB")
             try cache.setText("64")
         }
     }
 
     static func applySizes(_ spec: DomainSpec, to domain: XMLElement) throws(XMLError) {
-        let vcpu = domain.child("vcpu")
+        let vcpu = try domainChild("vcpu", of: domain)
         try vcpu.setText(String(spec.effectiveMaxVCPUs))
         try vcpu.setAttribute("current", spec.vcpus == spec.effectiveMaxVCPUs ? nil : String(spec.vcpus))
-        let memory = domain.child("memory")
+        let memory = try domainChild("memory", of: domain)
         try memory.setAttribute("unit", "KiB")
         try memory.setText(String(spec.effectiveMaxMemory.kibibytes))
-        let current = domain.child("currentMemory")
+        let current = try domainChild("currentMemory", of: domain)
         try current.setAttribute("unit", "KiB")
         try current.setText(String(spec.memory.kibibytes))
     }
@@ -234,14 +234,21 @@ public enum DomainRenderer {
         }
     }
 
-    /// Direct kernel boot: `<kernel>`, `<initrd>` and `<cmdline>` in `<os>` (after `<type>`), in
-    /// place of the template's own; the `<boot dev>` order is dropped, as libvirt ignores it then.
+    /// Direct kernel boot: `<kernel>`, `<initrd>` and `<cmdline>` in `<os>` where libvirt writes
+    /// them (after `<type>`, `<loader>` and `<nvram>`), in place of the template's own; the
+    /// `<boot dev>` order is dropped, as libvirt ignores it then.
     static func applyDirectBoot(_ boot: DirectBoot, to domain: XMLElement) throws(XMLError) {
-        let os = domain.child("os")
+        let os = try domainChild("os", of: domain)
         for name in ["kernel", "initrd", "cmdline", "boot"] { os.removeChildren(named: name) }
-        try os.appendChild("kernel", text: boot.kernel)
-        if let initrd = boot.initrd { try os.appendChild("initrd", text: initrd) }
-        if let cmdline = boot.cmdline { try os.appendChild("cmdline", text: cmdline) }
+        let values = [("kernel", boot.kernel), ("initrd", boot.initrd), ("cmdline", boot.cmdline)]
+        for case let (name, value?) in values {
+            try ElementOrder.child(name, of: os, order: ElementOrder.os).setText(value)
+        }
+    }
+
+    /// The child of `<domain>` named `name`, added where libvirt writes it when missing (see ``ElementOrder``).
+    static func domainChild(_ name: String, of domain: XMLElement) throws(XMLError) -> XMLElement {
+        try ElementOrder.child(name, of: domain, order: ElementOrder.domain)
     }
 
     /// Replaces kinvm's element under `<metadata>`; other applications' metadata stays.
@@ -249,7 +256,8 @@ public enum DomainRenderer {
         let existing = domain.firstChild(named: "metadata")
         existing?.removeChildren(named: KinvmMetadata.elementName, namespaceURI: KinvmMetadata.namespace)
         guard let metadata else { return }
-        let container = existing ?? domain.child("metadata")
+        let container: XMLElement
+        if let existing { container = existing } else { container = try domainChild("metadata", of: domain) }
         let instance = try container.appendChild(
             KinvmMetadata.elementName, attributes: metadata.attributes, namespaceURI: KinvmMetadata.namespace,
             prefix: KinvmMetadata.prefix)

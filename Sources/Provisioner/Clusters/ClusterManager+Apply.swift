@@ -49,7 +49,8 @@ extension ClusterManager {
             let (plan, placements) = try await placement(
                 for: spec, recorded: state.metadata?.placements ?? [:], guests: try await members(of: spec.name))
             state.metadata?.placements = placements
-            placementNotes = plan.assignments.map { "\($0.node) would be placed on host \($0.host) (\(spec.placement.rawValue))" } + plan.notes
+            let placed = spec.hosts.isEmpty ? [] : plan.assignments
+            placementNotes = placed.map { "\($0.node) would be placed on host \($0.host) (\(spec.placement.rawValue))" } + plan.notes
         }
         let current = dryRun ? state : try await ensureNetwork(spec, progress: progress)
         if !dryRun { await KillPoint.clusterApplyPlanned.reachOrPause(spec.name) }

@@ -73,9 +73,10 @@ extension ClusterManager {
     ) async throws(ProvisionerError) -> ClusterCreateResult {
         let clock = ContinuousClock()
         let start = clock.now
+        let cni = try Self.controlPlaneCNI(spec.kubernetes.cni)
         let network = try await ensureNetwork(spec, progress: progress)
         KillPoint.clusterNetwork.reach(spec.name)
-        let controlPlane = try await ensureControlPlane(spec, network: network, options: options, progress: progress)
+        let controlPlane = try await ensureControlPlane(spec, network: network, cni: cni, options: options, progress: progress)
         let apply = try await withNodeManager(kubeconfig: controlPlane.kubeconfig) { nodes throws(ProvisionerError) in
             try await labelControlPlane(spec, nodes: nodes)
             return try await self.apply(spec, nodes: nodes, network: network, options: options, dryRun: false, progress: progress)
@@ -100,7 +101,8 @@ extension ClusterManager {
     /// The control-plane guest (created unless it exists; started when shut off), then its admin
     /// kubeconfig read through the guest agent once written, the API answering, and its Node Ready.
     func ensureControlPlane(
-        _ spec: ClusterSpec, network: ClusterNetworkState, options: ClusterOptions, progress: @escaping @Sendable (ClusterProgress) -> Void
+        _ spec: ClusterSpec, network: ClusterNetworkState, cni: ControlPlaneSpec.CNI, options: ClusterOptions,
+        progress: @escaping @Sendable (ClusterProgress) -> Void
     ) async throws(ProvisionerError) -> ControlPlaneAccess {
         let clock = ContinuousClock()
         let start = clock.now
@@ -117,7 +119,7 @@ extension ClusterManager {
             }
         } else {
             let host = try await member(for: node.name, placements: placements)
-            try await createControlPlane(spec, node: node, reservation: reservation, on: host, options: options, report: report)
+            try await createControlPlane(spec, node: node, reservation: reservation, cni: cni, on: host, options: options, report: report)
         }
         let deadline = WaitDeadline(options.readyTimeout)
         report("waiting for the API server's kubeconfig")
@@ -135,15 +137,32 @@ extension ClusterManager {
         return ControlPlaneAccess(kubeconfig: kubeconfig, server: server, seconds: seconds)
     }
 
+    /// The control plane's pod network for `spec.kubernetes.cni`; a manifest file is read now,
+    /// before anything is made, so a missing file stops the create at once.
+    static func controlPlaneCNI(_ cni: ClusterSpec.Kubernetes.CNI) throws(ProvisionerError) -> ControlPlaneSpec.CNI {
+        switch cni {
+        case .distributionDefault: return .distributionDefault
+        case .userProvided: return .none
+        case .url(let url): return .manifest(url)
+        case .file(let path):
+            do {
+                return .inlineManifest(try String(contentsOfFile: path, encoding: .utf8))
+            } catch {
+                throw ProvisionerError(
+                    .fileUnreadable, "cannot read the CNI manifest \(path) (spec.kubernetes.cni): \(error.localizedDescription)")
+            }
+        }
+    }
+
     func createControlPlane(
-        _ spec: ClusterSpec, node: DesiredNode, reservation: DHCPReservation, on host: HostFleet.Member, options: ClusterOptions,
-        report: @escaping @Sendable (String) -> Void
+        _ spec: ClusterSpec, node: DesiredNode, reservation: DHCPReservation, cni: ControlPlaneSpec.CNI, on host: HostFleet.Member,
+        options: ClusterOptions, report: @escaping @Sendable (String) -> Void
     ) async throws(ProvisionerError) {
         try await removeOrphanVolumes(of: node.name, pool: spec.storagePool, on: host.guests)
         let controlPlane = ControlPlaneSpec(
             distribution: spec.kubernetes.distribution == .k3s ? .k3s : .kubeadm, nodeName: node.name, nodeIP: reservation.ip.description,
             version: spec.kubernetes.version, labels: node.labels, taints: node.taints.isEmpty ? nil : node.taints,
-            airgap: spec.kubernetes.airgap)
+            airgap: spec.kubernetes.airgap, cni: cni)
         let cloudConfig = try ControlPlaneRenderer.render(controlPlane, searchPath: templateSearchPath, sshAuthorizedKeys: spec.sshKeys)
         var request = guestRequest(spec, node: node, reservation: reservation, options: options, created: ClusterNetworkMetadata.timestamp(Date()))
         request.directBoot = try await prepareImages(spec, on: host) { progress in report(progress.step) }

@@ -72,20 +72,18 @@ extension ClusterManager {
     /// Where the nodes `spec` wants and that have no host yet go: from each reachable host's
     /// figures read now (free memory, CPUs, the ceilings of the kinvm guests there) and the spec's
     /// limits, by ``ClusterSpec/placement``. Nodes with a guest stay where it is; nodes the record
-    /// placed stay there. A spec without hosts places nothing (everything is on its one host).
+    /// placed stay there. A spec without hosts has one host: every node without a guest must fit
+    /// there, by the same rules (``singleHostPlan(for:guests:)``), and `placements` is not changed.
+    /// - Throws: `.insufficientResources` with ``PlacementError``'s reasons when a node fits no host.
     func placement(
         for spec: ClusterSpec, recorded: [String: String], guests: [GuestInfo]
     ) async throws(ProvisionerError) -> (plan: PlacementPlan, placements: [String: String]) {
         var placements: [String: String] = [:]
         for guest in guests where guest.cluster == spec.name { if let host = guest.host { placements[guest.name] = host } }
         for (node, host) in recorded where placements[node] == nil { placements[node] = host }
-        guard !spec.hosts.isEmpty else { return (PlacementPlan(assignments: [], notes: []), placements) }
+        guard !spec.hosts.isEmpty else { return (try await singleHostPlan(for: spec, guests: guests), placements) }
         let desired = spec.desiredNodes
-        let demands = desired.filter { placements[$0.name] == nil }.map { node in
-            NodeDemand(
-                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs,
-                memoryBytes: node.sizes.maxMemory.bytes)
-        }
+        let demands = Self.demands(desired.filter { placements[$0.name] == nil })
         guard !demands.isEmpty else { return (PlacementPlan(assignments: [], notes: []), placements) }
         let readings = await fleet.forEach { member throws(ProvisionerError) -> HostCapacity in
             try await HostInventory.read(member).capacity
@@ -113,6 +111,35 @@ extension ClusterManager {
         }
     }
 
+    /// The plan for a spec without hosts: every node with no guest yet goes on the fleet's one host,
+    /// checked against its figures read now as ``Placement`` checks a host of a multi-host spec
+    /// (CPUs, free memory, memory left once the ceilings of the kinvm guests there and of the nodes
+    /// placed before are reserved).
+    func singleHostPlan(for spec: ClusterSpec, guests: [GuestInfo]) async throws(ProvisionerError) -> PlacementPlan {
+        let existing = Set(guests.filter { $0.cluster == spec.name }.map(\.name))
+        let desired = spec.desiredNodes
+        let demands = Self.demands(desired.filter { !existing.contains($0.name) })
+        guard !demands.isEmpty else { return PlacementPlan() }
+        let member = fleet.members[0]
+        let capacity = try await HostInventory.read(member).capacity
+        let controlPlanes = Set(desired.filter(\.controlPlane).map(\.name))
+        let placed = existing.sorted().map { PlacedNode(node: $0, host: member.host.name, isControlPlane: controlPlanes.contains($0)) }
+        do {
+            return try Placement.plan(demands, hosts: [.reachable(capacity)], existing: placed, strategy: spec.placement)
+        } catch {
+            throw ProvisionerError(.insufficientResources, error.message)
+        }
+    }
+
+    /// What each node asks of its host: its ceilings.
+    static func demands(_ nodes: [DesiredNode]) -> [NodeDemand] {
+        nodes.map { node in
+            NodeDemand(
+                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs,
+                memoryBytes: node.sizes.maxMemory.bytes)
+        }
+    }
+
     /// The cluster network on every reachable host of the spec (one host unless bridged), each
     /// with the same record: the spec, the addresses of every node the spec wants (kept ones
     /// kept), and where each node lives (new nodes placed now). Hosts that did not answer are
@@ -128,7 +155,7 @@ extension ClusterManager {
         let allocation = try AddressAllocator.allocate(
             in: spec.network.cidr, range: range, existing: latest?.reservations ?? [], wanted: spec.desiredNodes.map(\.name))
         let (plan, placements) = try await placement(for: spec, recorded: latest?.metadata?.placements ?? [:], guests: guests)
-        for assignment in plan.assignments {
+        for assignment in plan.assignments where !spec.hosts.isEmpty {
             progress(ClusterProgress(node: assignment.node, step: "placed on host \(assignment.host) (\(spec.placement.rawValue))"))
         }
         for note in plan.notes { progress(ClusterProgress(node: nil, step: note)) }
@@ -267,12 +294,7 @@ extension ClusterManager {
         let (plan, placements) = try await placement(for: spec, recorded: latest?.metadata?.placements ?? [:], guests: guests)
         let readings = await fleet.forEach { member throws(ProvisionerError) in try await HostInventory.read(member).capacity }
         var capacities = readings.compactMap { try? $0.result.get() }
-        let demands = spec.desiredNodes.map { node in
-            NodeDemand(
-                name: node.name, isControlPlane: node.controlPlane, vcpus: node.sizes.maxVCPUs,
-                memoryBytes: node.sizes.maxMemory.bytes)
-        }
-        capacities = Placement.capacitiesAfter(plan, demands: demands, hosts: capacities)
+        capacities = Placement.capacitiesAfter(plan, demands: Self.demands(spec.desiredNodes), hosts: capacities)
         let existing = Set(guests.map(\.name))
         var unreachable: [String: String] = [:]
         for (host, reason) in unreachableHosts(of: spec) { unreachable[host] = reason }
@@ -280,7 +302,7 @@ extension ClusterManager {
             cluster: spec.name, placement: spec.placement,
             nodes: spec.desiredNodes.map { node in
                 ClusterCreatePlan.Node(
-                    name: node.name, group: node.group, host: placements[node.name],
+                    name: node.name, group: node.group, host: placements[node.name] ?? plan.host(for: node.name),
                     ip: allocation.reservations.first { $0.node == node.name }?.ip.description ?? "-", exists: existing.contains(node.name))
             },
             notes: plan.notes, hosts: capacities, unreachableHosts: unreachable)

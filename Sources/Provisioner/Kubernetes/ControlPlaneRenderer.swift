@@ -20,6 +20,8 @@ public enum ControlPlaneRenderer {
     public static let k3sConfigPath = JoinRenderer.k3sConfigPath
     /// The systemd unit kinvm writes for the k3s server (get.k3s.io's installer replaces it when it runs).
     public static let k3sUnitPath = "/etc/systemd/system/k3s.service"
+    /// Where an inline CNI manifest (a file named by the spec) is written in the guest.
+    public static let cniManifestPath = "/etc/kinvm/cni.yaml"
 
     /// The admin kubeconfig's path in the guest for `distribution`.
     public static func adminKubeconfigPath(_ distribution: ControlPlaneSpec.Distribution) -> String {
@@ -70,6 +72,10 @@ public enum ControlPlaneRenderer {
         if let token = spec.token {
             try set(s(token.revealed), ["token"], &root, path)
         }
+        if spec.replacesK3sFlannel {
+            try set(s("none"), ["flannel-backend"], &root, path)
+            try set(Node("true", Tag(.bool), .plain), ["disable-network-policy"], &root, path)
+        }
         return try ControlPlaneTemplate.serialize([root], path: path)
     }
 
@@ -103,14 +109,24 @@ public enum ControlPlaneRenderer {
             ]
             config.runcmd = [.argv(["kubeadm", "init", "--config", kubeadmConfigPath, "--skip-token-print"])]
         }
-        if let manifest = spec.cniManifest {
-            let kubeconfig = adminKubeconfigPath(spec.distribution)
-            config.runcmd.append(
-                .shell(
-                    "if [ -s \(kubeconfig) ] && command -v kubectl >/dev/null 2>&1; then kubectl --kubeconfig \(kubeconfig) apply -f \(shellQuoted(manifest)); fi"
-                ))
+        if case .inlineManifest(let text) = spec.cni {
+            config.writeFiles.append(.init(path: cniManifestPath, content: .text(text), permissions: 0o644))
         }
+        if let command = cniCommand(spec) { config.runcmd.append(.shell(command)) }
         return config
+    }
+
+    /// The command that applies the spec's CNI manifest once the admin kubeconfig is there:
+    /// kubeadm with the guest's kubectl (skipped without one), k3s with the kubectl it embeds.
+    static func cniCommand(_ spec: ControlPlaneSpec) -> String? {
+        guard let manifest = spec.cniManifest else { return nil }
+        let kubeconfig = adminKubeconfigPath(spec.distribution)
+        switch spec.distribution {
+        case .kubeadm:
+            return "if [ -s \(kubeconfig) ] && command -v kubectl >/dev/null 2>&1; then kubectl --kubeconfig \(kubeconfig) apply -f \(shellQuoted(manifest)); fi"
+        case .k3s:
+            return "if [ -s \(kubeconfig) ]; then k3s kubectl --kubeconfig \(kubeconfig) apply -f \(shellQuoted(manifest)); fi"
+        }
     }
 
     /// Air-gapped: unpack the disk, start the unit. Otherwise the same unit when the image already

@@ -16,10 +16,15 @@ public struct ControlPlaneSpec: Sendable {
         /// k3s: nothing (its embedded flannel). kubeadm: flannel's release manifest
         /// (``ControlPlaneSpec/flannelManifest``), whose network is the default pod CIDR 10.244.0.0/16.
         case distributionDefault
-        /// Nothing: the user installs one (the Nodes stay NotReady until then, except with k3s).
+        /// Nothing: the user installs one; the Nodes stay NotReady until then. k3s runs without
+        /// its flannel (``ControlPlaneSpec/replacesK3sFlannel``).
         case none
-        /// A manifest URL applied with `kubectl apply -f URL` in the guest (when kubectl is there).
+        /// A manifest URL applied with `kubectl apply -f URL` in the guest (kubeadm: when kubectl
+        /// is there; k3s: `k3s kubectl`, with its flannel off).
         case manifest(String)
+        /// A manifest's text, written to ``ControlPlaneRenderer/cniManifestPath`` in the guest and
+        /// applied from there like ``manifest(_:)``.
+        case inlineManifest(String)
     }
 
     /// The manifest ``CNI/distributionDefault`` applies for kubeadm.
@@ -91,13 +96,23 @@ public struct ControlPlaneSpec: Sendable {
         template ?? (distribution == .k3s ? "k3s-server" : "kubeadm-init")
     }
 
-    /// The manifest URL applied after init, if any.
+    /// What `kubectl apply -f` gets after init, if anything: a URL, or the path in the guest of
+    /// an inline manifest.
     public var cniManifest: String? {
         switch cni {
         case .distributionDefault: distribution == .kubeadm ? Self.flannelManifest : nil
         case .none: nil
         case .manifest(let url): url
+        case .inlineManifest: ControlPlaneRenderer.cniManifestPath
         }
+    }
+
+    /// k3s with a pod network other than its own: the server runs with `flannel-backend: none`
+    /// and `disable-network-policy: true` (k3s' network policy controller goes with flannel).
+    public var replacesK3sFlannel: Bool {
+        guard distribution == .k3s else { return false }
+        if case .distributionDefault = cni { return false }
+        return true
     }
 
     /// `https://NODE_IP:6443`: the API server as the host and the other nodes reach it.
@@ -127,6 +142,9 @@ public struct ControlPlaneSpec: Sendable {
         }
         if case .manifest(let url) = cni, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
             throw ProvisionerError(.invalidArgument, "CNI manifest '\(url)' must be an http(s) URL")
+        }
+        if case .inlineManifest(let text) = cni, text.allSatisfy(\.isWhitespace) {
+            throw ProvisionerError(.invalidArgument, "the CNI manifest is empty")
         }
     }
 

@@ -12,12 +12,35 @@ enum Diagnosis {
 
     // MARK: Virt types and driver
 
+    /// The virt types kinvm runs guests with (`kvm`, `qemu`) that libvirt lists for the host's
+    /// architecture; empty when none is, or when nothing was looked at.
+    static func listedVirtTypes(_ report: HostReport) -> [String] {
+        report.virtTypes.filter(\.advertised).map(\.type)
+    }
+
+    /// Whether libvirt was asked and lists neither `kvm` nor `qemu`: no guest of kinvm's can start.
+    static func nothingListed(_ report: HostReport) -> Bool {
+        !report.virtTypes.isEmpty && listedVirtTypes(report).isEmpty
+    }
+
     private static func virtTypeProblems(_ report: HostReport) -> [String] {
+        var problems: [String] = []
+        if nothingListed(report) {
+            let fix =
+                isQEMU(report)
+                ? "install QEMU (apt-get install qemu-system-x86), then restart libvirtd, which reads the emulators at start"
+                : "connect to a QEMU/KVM host (--connect qemu:///system); the '\(report.hypervisor)' driver runs no real guests"
+            problems.append(
+                "libvirt lists neither kvm nor qemu for \(report.host.cpuModel) guests on this host (its capabilities), "
+                    + "so kinvm cannot start guests here; fix: \(fix)")
+        }
         let probed = report.virtTypes.filter { $0.boots != nil }
         let skippedForFiles = report.virtTypes.contains { $0.boots == nil && $0.detail.contains("build-test-guest") }
         if skippedForFiles {
-            return ["cannot tell which virt types boot: the probe guest is missing; run scripts/build-test-guest.sh"]
+            return problems + ["cannot tell which virt types boot: the probe guest is missing; run scripts/build-test-guest.sh"]
         }
+        // Nothing listed: the probe's "not listed" results say nothing more.
+        if nothingListed(report) { return problems }
         if !probed.isEmpty, !probed.contains(where: { $0.boots == true }) {
             let details = probed.map { "\($0.type): \($0.detail)" }.joined(separator: "; ")
             return ["no virt type boots a guest on this host (\(details))"]
@@ -44,7 +67,21 @@ enum Diagnosis {
         if let kvm, !kvm.advertised, qemu?.boots == true {
             notes.append("KVM is not available: guests run with --virt-type qemu (TCG, slower)")
         }
+        let listed = listedVirtTypes(report)
+        if !listed.isEmpty, !report.virtTypes.contains(where: { $0.boots != nil }) {
+            notes.append(
+                "libvirt lists \(listed.joined(separator: " and ")), but no guest was booted (boot probe skipped), so whether "
+                    + "guests boot here is unverified (KVM can be listed yet unusable); run kinvm doctor without --no-boot-probe")
+        }
         return notes
+    }
+
+    /// The text report's last word when nothing must be fixed: that kinvm can run guests only
+    /// when a probe guest booted; otherwise that no problem was found and booting is unverified.
+    static func verdict(of report: HostReport) -> String? {
+        guard report.problems.isEmpty else { return nil }
+        if report.virtTypes.contains(where: { $0.boots == true }) { return "OK: kinvm can run guests on this host." }
+        return "No problem found; that guests boot here is unverified (no guest was booted)."
     }
 
     private static func memoryNotes(_ report: HostReport) -> [String] {

@@ -8,8 +8,10 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check a libvirt host: daemon, versions, virt types that really boot, pools, schemas, templates, tools.",
         discussion: """
-            Exits 0 when kinvm can run guests on the host, 1 when something must be fixed first \
-            (each problem is printed with what to do), 64 on bad arguments (EX_USAGE).
+            Exits 0 when nothing must be fixed, 1 when something must be fixed first (each problem \
+            is printed with what to do), 64 on bad arguments (EX_USAGE). A host where libvirt lists \
+            neither kvm nor qemu is a problem. Only a probe guest that booted makes doctor say \
+            that kinvm can run guests; with --no-boot-probe it says that booting is unverified.
 
             The boot probe starts a tiny transient guest per virt type (the kernel and initramfs \
             built by scripts/build-test-guest.sh) and waits for it to reach userspace. KVM can be \
@@ -34,7 +36,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for each probe guest to boot.")
     var probeTimeout: Int = 45
 
-    @Flag(help: "Skip the boot probe (only read what libvirt reports).")
+    @Flag(help: "Skip the boot probe: only check that libvirt lists kvm or qemu; booting is then reported as unverified.")
     var noBootProbe = false
 
     static var probeCache: String {

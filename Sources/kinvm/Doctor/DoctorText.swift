@@ -37,8 +37,8 @@ enum DoctorText {
         lines.append(section("Domains", report.domains.isEmpty ? nil : Rendering.table(
             ["NAME", "STATE", "VCPUS", "MEMORY"],
             report.domains.map { [$0.name, $0.state, String($0.vcpus), Rendering.bytes($0.memoryBytes)] })))
-        if report.problems.isEmpty {
-            lines.append("OK: kinvm can run guests on this host.")
+        if let verdict = Diagnosis.verdict(of: report) {
+            lines.append(verdict)
         } else {
             lines.append("Problems to fix:")
             lines.append(contentsOf: report.problems.map { "  - \($0)" })

@@ -68,8 +68,9 @@ struct ClusterSpecTests {
     @Test func kubeadmExample() throws {
         let spec = try Self.example("kubeadm.yaml")
         #expect(spec.kubernetes.distribution == .kubeadm)
-        #expect(spec.storagePool == "vms")
-        #expect(spec.image.pool == "images")
+        #expect(spec.storagePool == "default")
+        #expect(spec.image == VolumeRef(pool: "default", volume: "node.qcow2"))
+        #expect(spec.kubernetes.cni == .distributionDefault)
         #expect(spec.pools.map(\.name) == ["general", "batch"])
         #expect(spec.pools[1].taints.map(\.description) == ["dedicated=batch:NoSchedule", "spot:PreferNoSchedule"])
         #expect(spec.pools[1].effectiveMaxMemory == .gibibytes(4))

@@ -140,7 +140,7 @@ struct SpecParser {
 
     private mutating func kubernetes(_ node: Node) -> ClusterSpec.Kubernetes? {
         let path = "spec.kubernetes"
-        guard let fields = reader.mapping(node, at: path, known: ["distribution", "version", "k3s"]) else { return nil }
+        guard let fields = reader.mapping(node, at: path, known: ["distribution", "version", "cni", "k3s"]) else { return nil }
         let distribution = reader.field(fields, "distribution", required: true).flatMap {
             reader.choice($0, at: "\(path).distribution", ClusterSpec.Kubernetes.Distribution.self)
         }
@@ -152,8 +152,40 @@ struct SpecParser {
             }
             airgap = reader.field(k3s, "airgap").flatMap { self.airgap($0, at: "\(path).k3s.airgap") }
         }
+        let cni = reader.field(fields, "cni").flatMap { self.cni($0, at: "\(path).cni") }
         guard let distribution else { return nil }
-        return ClusterSpec.Kubernetes(distribution: distribution, version: version, airgap: airgap)
+        return ClusterSpec.Kubernetes(distribution: distribution, version: version, airgap: airgap, cni: cni ?? .distributionDefault)
+    }
+
+    /// `default`, `none`, an `http(s)://` URL with a host, or a manifest file: absolute, `~/…`,
+    /// `./…`, `../…`, or a name ending in `.yaml`, `.yml` or `.json` (resolved like other paths).
+    private mutating func cni(_ node: Node, at path: String) -> ClusterSpec.Kubernetes.CNI? {
+        guard let text = reader.string(node, at: path) else { return nil }
+        switch text {
+        case "default": return .distributionDefault
+        case "none": return .userProvided
+        default: break
+        }
+        let lowered = text.lowercased()
+        if lowered.contains("://") {
+            guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://"),
+                let url = URL(string: text), let host = url.host, !host.isEmpty
+            else {
+                reader.report(node, path, "\(ClusterSpecError.quote(text)) is not an http(s) URL with a host; the guest fetches the manifest with kubectl")
+                return nil
+            }
+            return .url(text)
+        }
+        let looksLikePath = ["/", "~", "./", "../"].contains { text.hasPrefix($0) }
+            || [".yaml", ".yml", ".json"].contains { lowered.hasSuffix($0) }
+        guard looksLikePath else {
+            reader.report(
+                node, path,
+                "\(ClusterSpecError.quote(text)) is not a CNI choice: use default, none, an http(s) URL of a manifest, "
+                    + "or a manifest file (a path such as ./calico.yaml)")
+            return nil
+        }
+        return self.path(node, at: path).map { .file($0) }
     }
 
     private mutating func airgap(_ node: Node, at path: String) -> K3sAirgap? {

@@ -65,6 +65,7 @@ extension ClusterSpec {
     private var kubernetesNode: Node {
         var pairs = [("distribution", SpecYAML.text(kubernetes.distribution.rawValue))]
         if let version = kubernetes.version { pairs.append(("version", SpecYAML.text(version))) }
+        pairs.append(("cni", SpecYAML.text(kubernetes.cni.description)))
         if let airgap = kubernetes.airgap {
             let airgapNode = SpecYAML.mapping([
                 ("binary", SpecYAML.text(airgap.binary)), ("images", SpecYAML.list(airgap.images.map(SpecYAML.text))),

@@ -76,11 +76,42 @@ public struct ClusterSpec: Sendable, Hashable {
         public var version: String?
         /// k3s only: the binary and images tarballs carried to every node (absolute paths).
         public var airgap: K3sAirgap?
+        /// The pod network installed when the control plane is made.
+        public var cni: CNI
 
-        public init(distribution: Distribution, version: String? = nil, airgap: K3sAirgap? = nil) {
+        public init(distribution: Distribution, version: String? = nil, airgap: K3sAirgap? = nil, cni: CNI = .distributionDefault) {
             self.distribution = distribution
             self.version = version
             self.airgap = airgap
+            self.cni = cni
+        }
+
+        /// `spec.kubernetes.cni`: the pod network (CNI) kinvm installs when it makes the control
+        /// plane. Later changes to it change nothing in a running cluster.
+        public enum CNI: Sendable, Hashable, CustomStringConvertible {
+            /// `default`: the distribution's own. k3s: its embedded flannel; kubeadm: flannel's
+            /// release manifest (``ControlPlaneSpec/flannelManifest``, pod network 10.244.0.0/16).
+            case distributionDefault
+            /// `none`: kinvm installs no pod network, the user brings one; k3s runs with
+            /// `flannel-backend: none`. The Nodes stay NotReady until it is installed.
+            case userProvided
+            /// An `http(s)://` manifest URL, applied in the control-plane guest once the API server
+            /// is up (k3s: with `flannel-backend: none`).
+            case url(String)
+            /// A manifest file on the machine running kinvm (an absolute path), read when the
+            /// control plane is made, written into the guest and applied there (k3s: with
+            /// `flannel-backend: none`).
+            case file(String)
+
+            /// The spec's text for it: `default`, `none`, the URL or the path.
+            public var description: String {
+                switch self {
+                case .distributionDefault: "default"
+                case .userProvided: "none"
+                case .url(let url): url
+                case .file(let path): path
+                }
+            }
         }
     }
 
