@@ -39,8 +39,9 @@ PACKAGES=(
     # cpio (test guest initramfs)
     debootstrap e2fsprogs kmod cpio
     # the test suite: independent ISO 9660 / YAML readers of the CloudInit tests, curl and
-    # openssl of the stand-in control plane tests
-    genisoimage xorriso libarchive-tools p7zip-full python3-yaml curl openssl
+    # openssl of the stand-in control plane tests, xmllint (a second RelaxNG verdict on rendered
+    # domains in the DomainTemplates tests)
+    genisoimage xorriso libarchive-tools p7zip-full python3-yaml curl openssl libxml2-utils
     # benchmarks (scripts/bench.sh, Benchmarks/): virt-install and hyperfine for the comparison,
     # /usr/bin/time, bc; python3-venv, python3-dev and gcc for kcli's venv (Benchmarks/kcli-vms.sh
     # pip-installs kcli and builds libvirt-python)

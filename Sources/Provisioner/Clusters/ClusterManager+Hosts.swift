@@ -81,7 +81,10 @@ extension ClusterManager {
         var placements: [String: String] = [:]
         for guest in guests where guest.cluster == spec.name { if let host = guest.host { placements[guest.name] = host } }
         for (node, host) in recorded where placements[node] == nil { placements[node] = host }
-        guard !spec.hosts.isEmpty else { return (try await singleHostPlan(for: spec, guests: guests), placements) }
+        guard !spec.hosts.isEmpty else {
+            let plan = try await singleHostPlan(for: spec, guests: guests)
+            return (plan, placements)
+        }
         let desired = spec.desiredNodes
         let demands = Self.demands(desired.filter { placements[$0.name] == nil })
         guard !demands.isEmpty else { return (PlacementPlan(assignments: [], notes: []), placements) }
