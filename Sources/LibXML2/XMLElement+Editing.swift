@@ -65,12 +65,7 @@ extension XMLElement {
     public func insertChild(
         _ name: String, text: String? = nil, attributes: [(String, String)] = [], before sibling: XMLElement
     ) throws(XMLError) -> XMLElement {
-        guard sibling.node.pointee.parent == node else {
-            throw .invalidArgument("<\(sibling.name)> is not a child of <\(self.name)>", source: document.source)
-        }
-        let child = try makeElement(name, text: text, attributes: attributes, namespaceURI: nil, prefix: nil)
-        Indentation.insert(child, before: sibling.node)
-        return XMLElement(document: document, node: child)
+        try insertChild(name, text: text, attributes: attributes, nextTo: sibling) { Indentation.insert($0, before: $1) }
     }
 
     /// Inserts a new element right after `sibling`, one of this element's children, indented like it.
@@ -79,11 +74,19 @@ extension XMLElement {
     public func insertChild(
         _ name: String, text: String? = nil, attributes: [(String, String)] = [], after sibling: XMLElement
     ) throws(XMLError) -> XMLElement {
+        try insertChild(name, text: text, attributes: attributes, nextTo: sibling) { Indentation.insert($0, after: $1) }
+    }
+
+    /// A new element placed by `place(child, sibling)` beside `sibling`, which must be a child of this element.
+    private func insertChild(
+        _ name: String, text: String?, attributes: [(String, String)], nextTo sibling: XMLElement,
+        place: (xmlNodePtr, xmlNodePtr) -> Void
+    ) throws(XMLError) -> XMLElement {
         guard sibling.node.pointee.parent == node else {
             throw .invalidArgument("<\(sibling.name)> is not a child of <\(self.name)>", source: document.source)
         }
         let child = try makeElement(name, text: text, attributes: attributes, namespaceURI: nil, prefix: nil)
-        Indentation.insert(child, after: sibling.node)
+        place(child, sibling.node)
         return XMLElement(document: document, node: child)
     }
 
