@@ -69,11 +69,7 @@ extension GuestManager {
     private func attachedVolumes(_ disks: [ImageUsage.Disk]) async -> Set<VolumeRef> {
         var attached: Set<VolumeRef> = []
         for disk in disks {
-            if let pool = disk.pool, let volume = disk.volume {
-                attached.insert(VolumeRef(pool: pool, volume: volume))
-            } else if let file = disk.file, let volume = try? await connection.volume(path: file), let pool = try? await volume.pool() {
-                attached.insert(VolumeRef(pool: pool.name, volume: volume.name))
-            }
+            if case .volume(let ref) = await resolve(disk) { attached.insert(ref) }
         }
         return attached
     }
@@ -83,20 +79,25 @@ extension GuestManager {
     private func keptVolumes(_ disks: [ImageUsage.Disk], managed: Set<VolumeRef>) async -> [String] {
         var kept: [String] = []
         for disk in disks {
-            var ref: VolumeRef?
-            if let pool = disk.pool, let volume = disk.volume {
-                ref = VolumeRef(pool: pool, volume: volume)
-            } else if let file = disk.file {
-                if let volume = try? await connection.volume(path: file), let pool = try? await volume.pool() {
-                    ref = VolumeRef(pool: pool.name, volume: volume.name)
-                } else {
-                    kept.append(file)
-                    continue
-                }
+            switch await resolve(disk) {
+            case .volume(let ref) where !managed.contains(ref): kept.append(ref.description)
+            case .file(let path): kept.append(path)
+            case .volume, .none: break
             }
-            if let ref, !managed.contains(ref) { kept.append(ref.description) }
         }
         return kept
+    }
+
+    /// What a disk is: a pool's volume (a file a pool holds counts as its volume), or a file no pool holds.
+    private enum ResolvedDisk { case volume(VolumeRef), file(String), none }
+
+    private func resolve(_ disk: ImageUsage.Disk) async -> ResolvedDisk {
+        if let pool = disk.pool, let volume = disk.volume { return .volume(VolumeRef(pool: pool, volume: volume)) }
+        guard let file = disk.file else { return .none }
+        if let volume = try? await connection.volume(path: file), let pool = try? await volume.pool() {
+            return .volume(VolumeRef(pool: pool.name, volume: volume.name))
+        }
+        return .file(file)
     }
 
     /// Deletes the console log: from this machine's file system when the connection is local and

@@ -34,17 +34,23 @@ extension GuestManager {
         }
     }
 
-    /// A wait's timeout with what the console shows: a kernel that reports stalled CPUs (see
-    /// ``BootStall``) and the last lines, when the console log can be read.
+    /// A wait's timeout with what the console shows (``consoleNotes(of:)``).
     func explainTimeout(_ error: ProvisionerError, domain: Domain) async -> ProvisionerError {
-        guard let spec = try? await readSpec(of: domain), let console = try? await readConsoleLog(of: spec, guest: domain.name) else {
-            return error
-        }
         var explained = error
-        if let stall = BootStall.find(in: console) { explained.message += "; \(stall.explanation)" }
-        let tail = Self.tail(console, lines: 20)
-        if !tail.isEmpty { explained.message += "; last console lines:\n\(tail)" }
+        explained.message += await consoleNotes(of: domain)
         return explained
+    }
+
+    /// What a failed wait adds from the console log, when it can be read: a kernel that reports
+    /// stalled CPUs (see ``BootStall``), then the last 20 lines; empty otherwise.
+    func consoleNotes(of domain: Domain) async -> String {
+        guard let spec = try? await readSpec(of: domain), let console = try? await readConsoleLog(of: spec, guest: domain.name) else {
+            return ""
+        }
+        var notes = BootStall.find(in: console).map { "; \($0.explanation)" } ?? ""
+        let tail = Self.tail(console, lines: 20)
+        if !tail.isEmpty { notes += "; last console lines:\n\(tail)" }
+        return notes
     }
 
     /// The domain's state; throws `.invalidState` (with the console's last lines when readable)
@@ -55,11 +61,7 @@ extension GuestManager {
         var message =
             "guest '\(context.domain.name)' is \(state.explained) while waiting for \(context.condition.rawValue) "
             + "(after \(WaitDeadline.text(context.deadline.elapsed)))"
-        if let spec = try? await readSpec(of: context.domain), let console = try? await readConsoleLog(of: spec, guest: context.domain.name) {
-            if let stall = BootStall.find(in: console) { message += "; \(stall.explanation)" }
-            let tail = Self.tail(console, lines: 20)
-            if !tail.isEmpty { message += "; last console lines:\n\(tail)" }
-        }
+        message += await consoleNotes(of: context.domain)
         throw ProvisionerError(.invalidState, message)
     }
 
