@@ -7,8 +7,12 @@ import Darwin
 // Reading files for the parser. The binding reads them itself (rather than `xmlReadFile`) so an
 // unreadable file is an `.io` error naming the path and the system's reason.
 
-/// The bytes of a file.
-/// - Throws: `.io` with the path as source and `strerror`'s reason.
+/// The most bytes an XML file may have: far above any domain template or libvirt schema, and
+/// what keeps `/dev/zero` or a runaway file from being read into memory whole.
+let maxXMLFileBytes = 32 << 20
+
+/// The bytes of a file, at most ``maxXMLFileBytes``.
+/// - Throws: `.io` with the path as source and `strerror`'s reason, or saying it is too large.
 func readFile(_ path: String) throws(XMLError) -> [UInt8] {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw ioError(path, "cannot open") }
@@ -23,6 +27,9 @@ func readFile(_ path: String) throws(XMLError) -> [UInt8] {
         }
         if count == 0 { return bytes }
         bytes.append(contentsOf: chunk[0..<count])
+        if bytes.count > maxXMLFileBytes {
+            throw XMLError(kind: .io, message: "\(path) is larger than \(maxXMLFileBytes >> 20) MiB, the most kinvm reads as XML", source: path)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `kinvm` command: Kubernetes nodes in libvirt guests.
 @main
@@ -17,6 +18,40 @@ struct Kinvm: AsyncParsableCommand {
             HostCommand.self,
         ]
     )
+
+    /// ArgumentParser's main, with usage errors bounded (``BoundedMessage``): its messages repeat
+    /// the offending value, whatever its size. Help and version output are printed as they are.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exitBounded(error)
+        }
+        do {
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                var command = command
+                try command.run()
+            }
+        } catch {
+            exitBounded(error)
+        }
+    }
+
+    private static func exitBounded(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if !message.isEmpty {
+            if code == .success {
+                print(message)
+            } else {
+                FileHandle.standardError.write(Data((BoundedMessage.bounded(message) + "\n").utf8))
+            }
+        }
+        Foundation.exit(code.rawValue)
+    }
 }
 
 enum KinvmVersion {

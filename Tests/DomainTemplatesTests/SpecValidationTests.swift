@@ -56,6 +56,19 @@ struct SpecValidationTests {
         spec = Fixtures.fullSpec()
         spec.nics[0].mac = "53:54:00:00:00:01"  // multicast
         #expect(throws: SpecError.self) { try spec.validate() }
+        for mac in ["00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "52:54:00:00:00", "52:54:00:00:00:0g"] {
+            spec = Fixtures.fullSpec()
+            spec.nics[0].mac = mac
+            #expect(throws: SpecError.self, "\(mac)") { try spec.validate() }
+        }
+        for kernel in ["/var/lib/../../etc/shadow", "/boot/./vmlinuz", "vmlinuz", "/boot/vm\u{1}linuz"] {
+            spec = Fixtures.fullSpec()
+            spec.directBoot = DirectBoot(kernel: kernel)
+            #expect(throws: SpecError.self, "\(kernel)") { try spec.validate() }
+        }
+        spec = Fixtures.fullSpec()
+        spec.directBoot = DirectBoot(kernel: "/var/lib/kinvm/vmlinuz")
+        #expect(throws: Never.self) { try spec.validate() }
         spec = Fixtures.fullSpec()
         spec.metadata?.created = "yesterday"
         #expect(throws: SpecError.self) { try spec.validate() }

@@ -7,6 +7,10 @@ struct CLIRunner {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Ended by a signal (`status` is the signal's number then).
+        var signalled = false
+        /// Killed after the `timeout` given to ``run(_:environment:executable:input:timeout:)``.
+        var timedOut = false
     }
 
     /// The `kinvm` the tests run. scripts/test.sh sets `KINVM_BINARY` to the release build that
@@ -38,7 +42,8 @@ struct CLIRunner {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], executable: URL? = nil, input: String? = nil
+        _ arguments: [String], environment: [String: String] = [:], executable: URL? = nil, input: String? = nil,
+        timeout: TimeInterval? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = executable ?? binary
@@ -55,6 +60,15 @@ struct CLIRunner {
         process.standardError = err
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        let killed = Locked(false)
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                guard process.isRunning else { return }
+                killed.withLock { $0 = true }
+                kill(pid, SIGKILL)
+            }
+        }
         if let input {
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try? stdin.fileHandleForWriting.close()
@@ -70,9 +84,11 @@ struct CLIRunner {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         done.wait()
         process.waitUntilExit()
+        let timedOut = killed.withLock { $0 }
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self))
+            stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self),
+            signalled: process.terminationReason == .uncaughtSignal && !timedOut, timedOut: timedOut)
     }
 
     /// ``run(_:environment:)`` on a Dispatch thread: for async tests, whose threads (the Swift

@@ -179,9 +179,14 @@ struct MultiHostEndToEndTests {
             let inGuest = try await MultiHost.kinvm(["vm", "exec", edges[1], "-c", hosts[2].uri, "--", "sha256sum", "/usr/local/bin/k3s"]).stdout
             #expect(expected.count == 64 && inGuest.hasPrefix(expected), "\(inGuest)")
 
-            // scale down from one host's URI only (the record there names the other two): the
-            // node on h1 is drained and removed there.
-            try await MultiHost.kinvm(["cluster", "scale", name, "--pool", "edge=2", "-c", MultiHost.socketURI(h2)])
+            // One host's URI only: the record there names the other two, which are reported, not
+            // opened (records never widen where kinvm connects).
+            let partial = try await MultiHost.kinvm(["cluster", "get", name, "-o", "json", "-c", MultiHost.socketURI(h2)])
+            #expect(partial.stderr.contains("host(s) \(h1), \(h3) named only by a cluster record were not opened"), "\(partial.stderr)")
+            let unopened = try MultiHost.object(partial.stdout)["unreachableHosts"] as? [String: String] ?? [:]
+            #expect(unopened.keys.sorted() == [h1, h3] && unopened.values.allSatisfy { $0.contains("not opened") }, "\(unopened)")
+            // scale down over the hosts file: the node on h1 is drained and removed there.
+            try await MultiHost.kinvm(["cluster", "scale", name, "--pool", "edge=2", "--hosts", try hostsFile(base)])
             try await expectPlacement([cp: h1, edges[0]: h2, edges[1]: h3], hosts: hosts)
             try await expectReady([cp, edges[0], edges[1]], kubeconfig: kubeconfig)
             #expect(try await connections[h1]!.domainIfPresent(named: edges[2]) == nil)
@@ -193,7 +198,7 @@ struct MultiHostEndToEndTests {
             // cluster logs: consoles through libvirt (the ssh host's too), journals through the agents.
             let logs = "\(base)/logs"
             let report = try MultiHost.object(
-                try await MultiHost.kinvm(["cluster", "logs", name, "--dir", logs, "-o", "json", "-c", MultiHost.socketURI(h1)]).stdout)
+                try await MultiHost.kinvm(["cluster", "logs", name, "--dir", logs, "-o", "json", "--hosts", try hostsFile(base)]).stdout)
             let files = Set((report["nodes"] as? [[String: Any]] ?? []).flatMap { $0["files"] as? [String] ?? [] })
             for file in ["\(cp)/console.log", "\(cp)/k3s.journal.log", "\(edges[1])/console.log", "\(edges[1])/cloud-init-output.log",
                          "\(edges[1])/k3s-agent.journal.log"] {
@@ -240,11 +245,11 @@ struct MultiHostEndToEndTests {
             // delete while h3 (the ssh host) is down: everything else goes, the record stays, marked.
             try await MultiHost.lab(["down", h3])
             let deletion = try await MultiHost.kinvm(
-                ["cluster", "delete", name, "--retries", "1", "--retry-interval", "1s", "--connect-timeout", "10s", "-c", MultiHost.socketURI(h1)],
+                ["cluster", "delete", name, "--retries", "1", "--retry-interval", "1s", "--connect-timeout", "10s", "--hosts", try hostsFile(base)],
                 expect: 1)
             #expect(deletion.stdout.contains("partly deleted cluster \(name)") && deletion.stderr.contains("host \(h3) did not answer"), "\(deletion.stdout)\n\(deletion.stderr)")
             let pending = try #require(
-                try JSONSerialization.jsonObject(with: Data(try await MultiHost.kinvm(["cluster", "list", "-o", "json", "-c", MultiHost.socketURI(h1)]).stdout.utf8))
+                try JSONSerialization.jsonObject(with: Data(try await MultiHost.kinvm(["cluster", "list", "-o", "json", "--hosts", try hostsFile(base)]).stdout.utf8))
                     as? [[String: Any]])
             let entry = try #require(pending.first { $0["name"] as? String == name })
             #expect(entry["status"] as? String == "deleting" && entry["pendingDelete"] as? [String] == [h3], "\(entry)")
@@ -253,9 +258,9 @@ struct MultiHostEndToEndTests {
                 #expect(try await connection.allDomains().filter { $0.name.hasPrefix(name) }.isEmpty, "\(host)")
                 await connection.close()
             }
-            // h3 is back: gc (run against h1 alone) finishes the deletion on every host.
+            // h3 is back: gc over the hosts finishes the deletion on every host.
             try await MultiHost.lab(["resume", h3])
-            let gc = try await MultiHost.kinvm(["gc", "-c", MultiHost.socketURI(h1)])
+            let gc = try await MultiHost.kinvm(["gc", "--hosts", try hostsFile(base)])
             #expect(gc.stdout.contains("deleted cluster \(name)"), "\(gc.stdout)")
             for host in hosts {
                 let connection = try await Connection.open(MultiHost.socketURI(host.name))
@@ -275,6 +280,7 @@ struct MultiHostEndToEndTests {
     }
 
     func hostsFile(_ base: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let path = "\(base)/hosts.yaml"
         let lines = MultiHost.hosts.prefix(3).map { "  - {name: \($0.name), uri: \"\($0.uri)\"}" }
         try ("hosts:\n" + lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
@@ -289,14 +295,15 @@ struct MultiHostEndToEndTests {
     func expectPlacement(_ expected: [String: String], hosts: [(name: String, uri: String)], sourceLocation: SourceLocation = #_sourceLocation)
         async throws
     {
-        let info = try MultiHost.object(try await MultiHost.kinvm(["cluster", "get", name, "-o", "json", "-c", MultiHost.socketURI(hosts[0].name)]).stdout)
+        let hostsFile = try hostsFile(NSTemporaryDirectory() + "/kinvm-multihost")
+        let info = try MultiHost.object(try await MultiHost.kinvm(["cluster", "get", name, "-o", "json", "--hosts", hostsFile]).stdout)
         var seen: [String: String] = [:]
         for node in info["nodes"] as? [[String: Any]] ?? [] {
             if let nodeName = node["name"] as? String, let host = node["host"] as? String { seen[nodeName] = host }
         }
         #expect(seen == expected, sourceLocation: sourceLocation)
         #expect(info["hosts"] as? [String] == hosts.map(\.name), sourceLocation: sourceLocation)
-        let table = try await MultiHost.kinvm(["cluster", "get", name, "-c", MultiHost.socketURI(hosts[0].name)]).stdout
+        let table = try await MultiHost.kinvm(["cluster", "get", name, "--hosts", hostsFile]).stdout
         #expect(table.contains("HOST"), sourceLocation: sourceLocation)
     }
 

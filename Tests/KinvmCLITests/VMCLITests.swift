@@ -238,23 +238,34 @@ struct VMCLITests {
         defer { host.remove() }
         let missing = try host.run(Self.newGuest + ["--user-data", "\(host.directory)/none.yaml", "--wait", "none"])
         #expect(missing.status == 1)
-        #expect(missing.stderr == "kinvm: --user-data file '\(host.directory)/none.yaml': it does not exist; nothing was created\n")
+        #expect(
+            missing.stderr == "kinvm: cannot read --user-data file \(host.directory)/none.yaml: No such file or directory; nothing was created\n")
         #expect(missing.stdout.isEmpty)
-        let privateKey = try host.file("id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n")
+        let privateKey = try host.file(
+            "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-SECRET\n-----END OPENSSH PRIVATE KEY-----\n")
         let refused = try host.run(Self.newGuest + ["--ssh-key", privateKey, "--wait", "none"])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("is a private key: pass the public key (.pub)"))
+        #expect(refused.stderr.contains("line 1: this is a private key; give the public key (the .pub file)"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("SECRET") && !refused.stderr.contains("BEGIN"), "\(refused.stderr)")
+        // The one validator: a line that only starts like a key is refused too, and not echoed.
+        let mangled = try host.file("mangled.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI-not-base64 SECRET-comment\n")
+        let bad = try host.run(Self.newGuest + ["--ssh-key", mangled, "--wait", "none"])
+        #expect(bad.status == 1 && bad.stderr.contains("line 1: the key data of this ssh-ed25519 key is not base64"), "\(bad.stderr)")
+        #expect(!bad.stderr.contains("SECRET"), "\(bad.stderr)")
         let empty = try host.file("empty.pub", "# no keys here\n\n")
         let none = try host.run(Self.newGuest + ["--ssh-key", empty, "--wait", "none"])
         #expect(none.status == 1)
-        #expect(none.stderr.contains("holds no public key"))
+        #expect(none.stderr.contains("holds no SSH public key"))
+        // An endless file is refused after the limit, not read whole.
+        let endless = try host.run(Self.newGuest + ["--user-data", "/dev/zero", "--wait", "none"])
+        #expect(endless.status == 1 && endless.stderr.contains("--user-data file /dev/zero is larger than 4 MiB"), "\(endless.stderr)")
         // Unreadable even though it exists (root reads everything, so only when not root).
         if getuid() != 0 {
             let locked = try host.file("locked.yaml", "#cloud-config\n")
             chmod(locked, 0)
             let result = try host.run(Self.newGuest + ["--user-data", locked, "--wait", "none"])
             #expect(result.status == 1)
-            #expect(result.stderr.contains("it cannot be read"))
+            #expect(result.stderr.contains("Permission denied"))
         }
     }
 
@@ -309,7 +320,7 @@ struct VMCLITests {
         // here; the whole path runs on the real daemon below (KINVM_INTEGRATION=1).
         let host = try Host()
         defer { host.remove() }
-        let key = try host.file("id.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKinvmTestKeyOnly test@kinvm\n")
+        let key = try host.file("id.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f test@kinvm\n")
         let result = try host.run([
             "create", "new-1", "web-1", "--image", "default/base.qcow2", "--vcpus", "1", "--memory", "256MiB",
             "--virt-type", "qemu", "--wait", "none", "--ssh-key", key, "-o", "json",

@@ -94,6 +94,9 @@ extension UserData {
             throw CloudInitError(field: "user-data", value: "", reason: "not valid YAML")
         }
         guard let node else { return Node.Mapping([]) }
+        guard !YAMLBounds.exceeds(node) else {
+            throw CloudInitError(field: "user-data", value: "", reason: YAMLBounds.tooLarge("the cloud-config"))
+        }
         if let mapping = node.mapping { return mapping }
         if case .scalar(let scalar) = node, scalar.tag == Tag(.null) { return Node.Mapping([]) }
         let kind = node.sequence != nil ? "a list" : "a single value"

@@ -66,8 +66,8 @@ extension DomainSpec {
             for (field, path) in [("kernel", Optional(directBoot.kernel)), ("initrd", directBoot.initrd)] {
                 guard let path else { continue }
                 try Self.checkPlain(path, field: field)
-                guard path.hasPrefix("/") else {
-                    throw SpecError(field: field, value: path, reason: "must be an absolute path on the hypervisor host")
+                guard path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.split(separator: "/").contains(".") else {
+                    throw SpecError(field: field, value: path, reason: "must be an absolute path on the hypervisor host, without '.' or '..'")
                 }
             }
             if let cmdline = directBoot.cmdline { try Self.checkPlain(cmdline, field: "cmdline") }
@@ -134,7 +134,8 @@ extension DomainSpec {
         guard octets.count == 6, octets.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }),
             let first = UInt8(octets[0], radix: 16)
         else { return false }
-        return first & 1 == 0
+        // Unicast, and not all zeros (no NIC may have 00:00:00:00:00:00).
+        return first & 1 == 0 && octets.contains { $0 != "00" }
     }
 
     static func isRFC3339UTC(_ value: String) -> Bool {

@@ -37,6 +37,16 @@ extension ClusterManager {
         _ spec: ClusterSpec, options: ClusterOptions = .init(), dryRun: Bool = false,
         progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
     ) async throws(ProvisionerError) -> ClusterApplyResult {
+        guard !dryRun else { return try await applyHoldingLease(spec, options: options, dryRun: true, progress: progress) }
+        return try await withLease(spec.name, hosts: spec.hosts, command: "cluster apply", wait: options.leaseWait, progress: progress) {
+            () async throws(ProvisionerError) in
+            try await applyHoldingLease(spec, options: options, dryRun: false, progress: progress)
+        }
+    }
+
+    private func applyHoldingLease(
+        _ spec: ClusterSpec, options: ClusterOptions, dryRun: Bool, progress: @escaping @Sendable (ClusterProgress) -> Void
+    ) async throws(ProvisionerError) -> ClusterApplyResult {
         guard var state = try await records(of: spec.name).latest?.state else {
             let hosts = fleet.members.map(\.host.name).joined(separator: ", ")
             throw ProvisionerError(
@@ -262,7 +272,7 @@ extension ClusterManager {
                     failures.append(.init(name: node.name, message: error.message, kept: false))
                     continue
                 }
-                try await removeOrphanVolumes(of: node.name, pool: spec.storagePool, on: host.guests)
+                try await removeLeftoverVolumes(of: node.name, spec: spec, on: host)
                 if byHost[host.host.name] == nil { order.append(host.host.name) }
                 byHost[host.host.name, default: (host, [])].1.append(
                     guestRequest(spec, node: node, reservation: reservation, options: options, created: created))

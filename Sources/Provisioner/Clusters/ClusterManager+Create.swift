@@ -19,11 +19,15 @@ public struct ClusterOptions: Sendable {
     /// Draining before a removal or a resize by restart.
     public var drain: DrainPlan.Options
     public var drainTimeout: Duration
+    /// How long to wait for another run that holds the cluster's lease (``ClusterLease``).
+    public var leaseWait: Duration = .seconds(600)
 
     public init(
         readyTimeout: Duration = .seconds(900), parallelism: Int = 4, keepFailed: Bool = false, tokenTTL: Duration = .seconds(3600),
-        consoleLogDirectory: String = "/var/log/libvirt/qemu", drain: DrainPlan.Options = .init(), drainTimeout: Duration = .seconds(300)
+        consoleLogDirectory: String = "/var/log/libvirt/qemu", drain: DrainPlan.Options = .init(), drainTimeout: Duration = .seconds(300),
+        leaseWait: Duration = .seconds(600)
     ) {
+        self.leaseWait = leaseWait
         self.readyTimeout = readyTimeout
         self.parallelism = max(1, parallelism)
         self.keepFailed = keepFailed
@@ -71,9 +75,18 @@ extension ClusterManager {
     public func create(
         _ spec: ClusterSpec, options: ClusterOptions = .init(), progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
     ) async throws(ProvisionerError) -> ClusterCreateResult {
+        let cni = try Self.controlPlaneCNI(spec.kubernetes.cni)
+        return try await withLease(spec.name, hosts: spec.hosts, command: "cluster create", wait: options.leaseWait, progress: progress) {
+            () async throws(ProvisionerError) in
+            try await createHoldingLease(spec, cni: cni, options: options, progress: progress)
+        }
+    }
+
+    private func createHoldingLease(
+        _ spec: ClusterSpec, cni: ControlPlaneSpec.CNI, options: ClusterOptions, progress: @escaping @Sendable (ClusterProgress) -> Void
+    ) async throws(ProvisionerError) -> ClusterCreateResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let cni = try Self.controlPlaneCNI(spec.kubernetes.cni)
         let network = try await ensureNetwork(spec, progress: progress)
         KillPoint.clusterNetwork.reach(spec.name)
         let controlPlane = try await ensureControlPlane(spec, network: network, cni: cni, options: options, progress: progress)
@@ -145,12 +158,7 @@ extension ClusterManager {
         case .userProvided: return .none
         case .url(let url): return .manifest(url)
         case .file(let path):
-            do {
-                return .inlineManifest(try String(contentsOfFile: path, encoding: .utf8))
-            } catch {
-                throw ProvisionerError(
-                    .fileUnreadable, "cannot read the CNI manifest \(path) (spec.kubernetes.cni): \(error.localizedDescription)")
-            }
+            return .inlineManifest(try BoundedFile.text(path, limit: .manifest, what: "the CNI manifest (spec.kubernetes.cni)"))
         }
     }
 
@@ -158,7 +166,7 @@ extension ClusterManager {
         _ spec: ClusterSpec, node: DesiredNode, reservation: DHCPReservation, cni: ControlPlaneSpec.CNI, on host: HostFleet.Member,
         options: ClusterOptions, report: @escaping @Sendable (String) -> Void
     ) async throws(ProvisionerError) {
-        try await removeOrphanVolumes(of: node.name, pool: spec.storagePool, on: host.guests)
+        try await removeLeftoverVolumes(of: node.name, spec: spec, on: host)
         let controlPlane = ControlPlaneSpec(
             distribution: spec.kubernetes.distribution == .k3s ? .k3s : .kubeadm, nodeName: node.name, nodeIP: reservation.ip.description,
             version: spec.kubernetes.version, labels: node.labels, taints: node.taints.isEmpty ? nil : node.taints,
@@ -296,22 +304,6 @@ extension ClusterManager {
             }
         }
         return found
-    }
-
-    /// Volumes named after `node` (`NODE-root.qcow2`, `NODE-seed.iso`, `NODE-airgap.tar`) left in
-    /// `pool` by a create that was killed before the guest was defined. Only called when no guest
-    /// of that name exists: node names are the cluster's own, so such volumes are this cluster's.
-    func removeOrphanVolumes(of node: String, pool: String, on guests: GuestManager) async throws(ProvisionerError) {
-        let names = ["root.qcow2", "seed.iso", "airgap.tar"].map { "\(node)-\($0)" }
-        do throws(LibvirtError) {
-            guard let storage = try await guests.connection.storagePoolIfPresent(named: pool) else { return }
-            for volume in try await storage.allVolumes() where names.contains(volume.name) {
-                logger.info("deleting a volume an interrupted create left", metadata: ["volume": "\(pool)/\(volume.name)"])
-                try await volume.delete()
-            }
-        } catch {
-            throw .libvirt("cannot remove the volumes an interrupted create of \(node) left in pool '\(pool)'", error)
-        }
     }
 
     /// Runs `body` with a node manager for the cluster behind `kubeconfig`, shutting the client down after.

@@ -6,8 +6,13 @@ public struct ClusterDeletion: Sendable, Codable {
     public var cluster: String
     /// Every node guest, with the volumes deleted with it.
     public var guests: [GuestDeletion]
-    /// Volumes an interrupted create left without a guest, `pool/volume`.
+    /// Volumes an interrupted create left without a guest, `pool/volume` (only those the
+    /// cluster's record proves kinvm made: ``LeftoverVolumes``).
     public var orphanVolumes: [String]
+    /// Volumes named like the cluster's node volumes that were kept, `pool/volume: why`.
+    public var keptVolumes: [String] = []
+    /// Nothing was deleted: this is what a real run would delete.
+    public var dryRun = false
     /// The cluster network, when there was one.
     public var network: String?
     public var seconds: Double
@@ -20,11 +25,13 @@ public struct ClusterDeletion: Sendable, Codable {
 }
 
 /// A cluster `kinvm gc` found past its TTL.
-public struct ClusterExpiry: Sendable, Codable, Hashable {
+public struct ClusterExpiry: Sendable, Codable {
     public var cluster: String
     public var created: String
     public var ttlSeconds: Int
     public var expired: String
+    /// What `kinvm gc` deleted of it (with `--dry-run`: would delete); nil when not asked.
+    public var deletion: ClusterDeletion?
 }
 
 /// How `cluster delete` treats hosts that do not answer.
@@ -36,8 +43,14 @@ public struct ClusterDeleteOptions: Sendable {
     public var retryInterval: Duration
     /// How the retried connections are opened.
     public var open: HostFleet.OpenOptions
+    /// How long to wait for another run that holds the cluster's lease (``ClusterLease``).
+    public var leaseWait: Duration = .seconds(600)
 
-    public init(parallelism: Int = 4, retries: Int = 3, retryInterval: Duration = .seconds(5), open: HostFleet.OpenOptions = .init()) {
+    public init(
+        parallelism: Int = 4, retries: Int = 3, retryInterval: Duration = .seconds(5), open: HostFleet.OpenOptions = .init(),
+        leaseWait: Duration = .seconds(600)
+    ) {
+        self.leaseWait = leaseWait
         self.parallelism = parallelism
         self.retries = retries
         self.retryInterval = retryInterval
@@ -51,33 +64,57 @@ extension ClusterManager {
     /// Works on a half-created or half-deleted cluster (whatever is left is found through the
     /// guests' metadata and the networks' records); `.notFound` when nothing of it exists.
     ///
-    /// The hosts are the recorded spec's (and every host given). One that does not answer is
-    /// tried again ``ClusterDeleteOptions/retries`` times; if it still does not, everything else
-    /// is deleted, the record stays on the cleaned hosts marked with the hosts still to clean,
-    /// and the result names them (``ClusterDeletion/pendingHosts``).
+    /// The hosts are those given (never more: a host only the record names is not opened and
+    /// counts as not cleaned). A given host that does not answer is tried again
+    /// ``ClusterDeleteOptions/retries`` times; if it still does not, everything else is deleted,
+    /// the record stays on the cleaned hosts marked with the hosts still to clean, and the result
+    /// names them (``ClusterDeletion/pendingHosts``).
+    ///
+    /// With `dryRun`, nothing is changed and the result lists what a real run would delete (the
+    /// same hosts are tried, the same plans made).
     public func delete(
-        _ cluster: String, options: ClusterDeleteOptions = .init(), progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
+        _ cluster: String, options: ClusterDeleteOptions = .init(), dryRun: Bool = false,
+        progress: @escaping @Sendable (ClusterProgress) -> Void = { _ in }
+    ) async throws(ProvisionerError) -> ClusterDeletion {
+        guard !dryRun else { return try await deleteHoldingLease(cluster, options: options, dryRun: true, progress: progress) }
+        let spec = try await records(of: cluster).latest?.state.metadata.flatMap { try? ClusterSpec.parse($0.spec) }
+        return try await withLease(cluster, hosts: spec?.hosts ?? [], command: "cluster delete", wait: options.leaseWait, progress: progress) {
+            () async throws(ProvisionerError) in
+            try await deleteHoldingLease(cluster, options: options, dryRun: false, progress: progress)
+        }
+    }
+
+    private func deleteHoldingLease(
+        _ cluster: String, options: ClusterDeleteOptions, dryRun: Bool, progress: @escaping @Sendable (ClusterProgress) -> Void
     ) async throws(ProvisionerError) -> ClusterDeletion {
         let clock = ContinuousClock()
         let start = clock.now
         var records = try await records(of: cluster)
         let spec = records.latest?.state.metadata.flatMap { try? ClusterSpec.parse($0.spec) }
-        // Hosts the record names that this fleet lacks or could not reach: try them again.
+        // Hosts the record names that this fleet could not reach: try them again, at the URI the
+        // user gave. Hosts only the record names stay pending and are never opened (a record is
+        // read back from a host: untrusted).
         var fleets = [fleet]
         var pending: [String: (host: ClusterHost, reason: String)] = [:]
         for host in spec?.hosts ?? [] where fleet.member(named: host.name) == nil {
-            pending[host.name] = (host, fleet.unreachable.first { $0.host.name == host.name }?.reason ?? "not connected yet")
+            if let given = fleet.unreachable.first(where: { $0.host.name == host.name }) {
+                pending[host.name] = (given.host, given.reason)
+            } else {
+                pending[host.name] = (ClusterHost(name: host.name, uri: ""), ClusterHost.notGivenReason)
+            }
         }
         for host in records.latest?.state.metadata?.pendingDelete ?? [] where pending[host] == nil && fleet.member(named: host) == nil {
-            pending[host] = (ClusterHost(name: host, uri: ""), "not among the hosts given")
+            pending[host] = (ClusterHost(name: host, uri: ""), ClusterHost.notGivenReason)
         }
         var attempt = 0
-        while !pending.isEmpty, attempt < options.retries {
+        var retriable: [ClusterHost] { pending.values.map(\.host).filter { !$0.uri.isEmpty } }
+        while !retriable.isEmpty, attempt < options.retries {
+            let retried = retriable
             attempt += 1
-            let names = pending.keys.sorted().joined(separator: ", ")
+            let names = retried.map(\.name).sorted().joined(separator: ", ")
             progress(ClusterProgress(node: nil, step: "host(s) \(names) did not answer; trying again (\(attempt)/\(options.retries))"))
             if attempt > 1 { try await WaitDeadline.sleep(options.retryInterval) }
-            let again = try await HostFleet.open(pending.values.map(\.host).filter { !$0.uri.isEmpty }, options: options.open, logger: logger)
+            let again = try await HostFleet.open(retried, options: options.open, logger: logger)
             for member in again.members { pending[member.host.name] = nil }
             for (host, reason) in again.unreachable { pending[host.name] = (host, reason) }
             if !again.members.isEmpty { fleets.append(again) }
@@ -98,19 +135,33 @@ extension ClusterManager {
             throw ProvisionerError(.notFound, "no cluster '\(cluster)' on \(hosts): no network records it and no guest belongs to it")
         }
         var result = ClusterDeletion(cluster: cluster, guests: [], orphanVolumes: [], network: nil, seconds: 0)
+        let networks = records.byHost
         // Every host at once; on each, its guests `parallelism` at a time.
         let outcomes = await HostFleet(members: answering, unreachable: [], warnings: []).forEach { member throws(ProvisionerError) -> ClusterDeletion in
             let local = ClusterManager(guests: member.guests, templateSearchPath: templateSearchPath, logger: logger)
             var part = ClusterDeletion(cluster: cluster, guests: [], orphanVolumes: [], network: nil, seconds: 0)
             let names = guests.filter { $0.host == member.host.name }.map(\.name)
-            part.guests = try await local.deleteGuests(names, parallelism: options.parallelism, progress: progress)
+            if dryRun {
+                part.guests = try await local.guestDeletionPlans(names, parallelism: options.parallelism)
+            } else {
+                part.guests = try await local.deleteGuests(names, parallelism: options.parallelism, progress: progress)
+            }
             var pools = Set(guests.filter { $0.host == member.host.name }.flatMap(\.managedVolumes).compactMap {
                 $0.split(separator: "/").first.map(String.init)
             })
             if let spec { pools.insert(spec.storagePool) }
-            for pool in pools.sorted() {
-                part.orphanVolumes += try await local.deleteOrphanVolumes(of: cluster, spec: spec, pool: pool, progress: progress)
+            // A dry run sees the guests still there: count them, and their volumes, as gone.
+            let findings = try await member.guests.leftoverVolumes(
+                of: cluster, network: networks[member.host.name], host: member.host.name, pools: pools,
+                assumingDeleted: dryRun ? part.guests : [])
+            if dryRun {
+                part.orphanVolumes = findings.filter { $0.keptBecause == nil }.map(\.label)
+            } else {
+                part.orphanVolumes = try await member.guests.deleteLeftovers(findings) { finding in
+                    progress(ClusterProgress(node: finding.node, step: "deleting volume \(finding.label) left by an interrupted create"))
+                }
             }
+            part.keptVolumes = findings.compactMap { finding in finding.keptBecause.map { "\(finding.label): \($0)" } }
             return part
         }
         var failures: [String] = []
@@ -119,6 +170,7 @@ extension ClusterManager {
             case .success(let part):
                 result.guests += part.guests
                 result.orphanVolumes += part.orphanVolumes
+                result.keptVolumes += part.keptVolumes
                 result.hosts.append(host)
             case .failure(let error):
                 failures.append("host \(host): \(error.message)")
@@ -127,8 +179,15 @@ extension ClusterManager {
         guard failures.isEmpty else {
             throw ProvisionerError(.libvirt, "could not delete everything of cluster '\(cluster)': " + failures.joined(separator: "; "))
         }
-        KillPoint.clusterGuestsDeleted.reach(cluster)
         result.pendingHosts = pending.mapValues(\.reason)
+        result.dryRun = dryRun
+        if dryRun {
+            if pending.isEmpty { result.network = records.latest?.state.name ?? records.byHost.values.first?.name }
+            for fleet in fleets.dropFirst() { await fleet.close() }
+            result.hosts.sort()
+            return result
+        }
+        KillPoint.clusterGuestsDeleted.reach(cluster)
         for (host, state) in records.byHost.sorted(by: { $0.key < $1.key }) {
             guard let member = members.first(where: { $0.host.name == host }) else { continue }
             let network = ClusterNetwork(name: state.name, cluster: cluster, on: member.connection, logger: logger)
@@ -145,6 +204,22 @@ extension ClusterManager {
         result.hosts.sort()
         result.seconds = NodeManager.seconds(start.duration(to: clock.now))
         return result
+    }
+
+    /// What deleting the guests would do (``GuestManager/deletionPlan(_:force:)``), at most
+    /// `parallelism` read at a time.
+    func guestDeletionPlans(_ names: [String], parallelism: Int) async throws(ProvisionerError) -> [GuestDeletion] {
+        var plans: [GuestDeletion] = []
+        for result in await FanOut.map(names.sorted(), limit: parallelism, { (name) async throws(ProvisionerError) in
+            try await guests.deletionPlan(name)
+        }) {
+            switch result {
+            case .success(let plan): plans.append(plan)
+            case .failure(let error) where error.code == .notFound: continue
+            case .failure(let error): throw error
+            }
+        }
+        return plans
     }
 
     /// Deletes the guests, at most `parallelism` at a time; a failure is reported after all were tried.
@@ -168,40 +243,6 @@ extension ClusterManager {
             throw ProvisionerError(.libvirt, "could not delete every guest: " + failures.joined(separator: "; "))
         }
         return deleted
-    }
-
-    /// Volumes in `pool` named like a node volume of `cluster` (`CLUSTER-…-root.qcow2`, `-seed.iso`,
-    /// `-airgap.tar`) whose node has no guest: what a create killed between making volumes and
-    /// defining the guest leaves. With the spec at hand the node name must parse as one of its
-    /// nodes; without it, as `CLUSTER-GROUP-N`.
-    func deleteOrphanVolumes(of cluster: String, spec: ClusterSpec?, pool: String, progress: @Sendable (ClusterProgress) -> Void)
-        async throws(ProvisionerError) -> [String]
-    {
-        var deleted: [String] = []
-        let existing = Set(try await guests.list().map(\.name))
-        do throws(LibvirtError) {
-            guard let storage = try await guests.connection.storagePoolIfPresent(named: pool) else { return [] }
-            for volume in try await storage.allVolumes().sorted(by: { $0.name < $1.name }) {
-                guard let node = Self.orphanNode(volume: volume.name, cluster: cluster, spec: spec), !existing.contains(node) else { continue }
-                progress(ClusterProgress(node: node, step: "deleting volume \(pool)/\(volume.name) left by an interrupted create"))
-                try await volume.delete()
-                deleted.append("\(pool)/\(volume.name)")
-            }
-        } catch {
-            throw .libvirt("cannot delete the volumes cluster '\(cluster)' left in pool '\(pool)'", error)
-        }
-        return deleted
-    }
-
-    /// The node a volume named `NODE-root.qcow2` (or `-seed.iso`, `-airgap.tar`) belongs to, when
-    /// NODE is a node name of `cluster`.
-    static func orphanNode(volume: String, cluster: String, spec: ClusterSpec?) -> String? {
-        for suffix in ["-root.qcow2", "-seed.iso", "-airgap.tar"] where volume.hasSuffix(suffix) {
-            let node = String(volume.dropLast(suffix.count))
-            if let spec { return spec.parseNodeName(node) != nil ? node : nil }
-            return ClusterSpec.parseNodeName(node, cluster: cluster) != nil ? node : nil
-        }
-        return nil
     }
 
     /// Clusters whose TTL has passed at `now`, by the network's record (or, with no network left,

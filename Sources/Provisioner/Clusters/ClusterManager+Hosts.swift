@@ -39,7 +39,8 @@ extension ClusterManager {
         return ClusterRecords(byHost: byHost)
     }
 
-    /// Every host the cluster records on the reachable hosts name, once each (by URI).
+    /// Every host the cluster records on the reachable hosts name, once each (by URI): for naming
+    /// the hosts given and saying which were not; never opened for being recorded.
     public func recordedHosts() async throws(ProvisionerError) -> [ClusterHost] {
         let lists = await fleet.forEach { member throws(ProvisionerError) in try await ClusterNetwork.list(on: member.connection) }
         var hosts: [ClusterHost] = []
@@ -64,7 +65,7 @@ extension ClusterManager {
         spec.hosts.compactMap { host in
             if let reason = outages.reason(host.name) { return (host.name, reason) }
             guard fleet.member(named: host.name) == nil else { return nil }
-            let reason = fleet.unreachable.first { $0.host.name == host.name }?.reason ?? "not connected"
+            let reason = fleet.unreachable.first { $0.host.name == host.name }?.reason ?? ClusterHost.notGivenReason
             return (host.name, reason)
         }
     }
@@ -99,7 +100,7 @@ extension ClusterManager {
             }
         }
         let hosts = spec.hosts.map { host in
-            byHost[host.name] ?? .unreachable(name: host.name, reason: unreachableHosts(of: spec).first { $0.host == host.name }?.reason ?? "not connected")
+            byHost[host.name] ?? .unreachable(name: host.name, reason: unreachableHosts(of: spec).first { $0.host == host.name }?.reason ?? ClusterHost.notGivenReason)
         }
         let controlPlanes = Set(desired.filter(\.controlPlane).map(\.name))
         let existing = placements.filter { node, _ in ClusterSpec.parseNodeName(node, cluster: spec.name) != nil }

@@ -102,7 +102,7 @@ public struct ClusterManager: Sendable {
 
     /// The error for work that needs host `host` when it did not answer.
     func hostUnreachable(_ host: String, doing action: String) -> ProvisionerError {
-        let reason = outages.reason(host) ?? fleet.unreachable.first { $0.host.name == host }?.reason ?? "it is not among the hosts given"
+        let reason = outages.reason(host) ?? fleet.unreachable.first { $0.host.name == host }?.reason ?? ClusterHost.notGivenReason
         return ProvisionerError(.hostUnreachable, "cannot \(action): host \(host) is unreachable (\(reason))")
     }
 }

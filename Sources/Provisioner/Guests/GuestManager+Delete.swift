@@ -11,42 +11,64 @@ extension GuestManager {
     /// is not visible here); when that fails on a remote host, its path is reported.
     public func delete(_ name: String, force: Bool = false) async throws(ProvisionerError) -> GuestDeletion {
         let found = try await find(name, requireOwned: !force, action: "delete")
+        let plan = try await deletionPlan(of: found, name: name)
         let domain = found.domain
-        let disks: [ImageUsage.Disk]
-        let wasRunning: Bool
         do {
-            disks = try StorageXML.domainDisks(try await domain.xml(flags: .inactive), domain: name)
-            wasRunning = try await domain.isActive()
-            if wasRunning { try await domain.destroy() }
-        } catch let error as ProvisionerError {
-            throw error
-        } catch let error as LibvirtError {
-            throw .libvirt("cannot stop guest '\(name)' before deleting it", error)
+            if plan.result.wasRunning { try await domain.destroy() }
         } catch {
-            throw ProvisionerError(.libvirt, "cannot stop guest '\(name)' before deleting it: \(error)")
+            throw .libvirt("cannot stop guest '\(name)' before deleting it", error)
         }
         do {
             try await DomainRemoval.undefine(domain)
         } catch {
             throw .libvirt("cannot undefine guest '\(name)'", error)
         }
-        logger.info("deleted domain", metadata: ["guest": "\(name)", "uuid": "\(domain.uuid)", "was-running": "\(wasRunning)"])
+        logger.info("deleted domain", metadata: ["guest": "\(name)", "uuid": "\(domain.uuid)", "was-running": "\(plan.result.wasRunning)"])
+        var result = plan.result
+        result.deletedVolumes = []
+        for ref in plan.volumes {
+            if try await deleteVolume(ref, of: name) { result.deletedVolumes.append(ref.description) }
+        }
+        if let owned = plan.consoleLog {
+            (result.consoleLog, result.consoleLogDeleted) = await removeConsoleLog(owned, of: name)
+        }
+        return result
+    }
 
+    /// What ``delete(_:force:)`` would do, done nothing: the volumes it would delete (in
+    /// `deletedVolumes`), those it would keep, the console log it would delete (`consoleLog`,
+    /// `consoleLogDeleted` false). For dry runs that list exactly what a real run deletes.
+    public func deletionPlan(_ name: String, force: Bool = false) async throws(ProvisionerError) -> GuestDeletion {
+        try await deletionPlan(of: try await find(name, requireOwned: !force, action: "delete"), name: name).result
+    }
+
+    /// The plan for a found guest: the result to report, the volumes to delete and the console
+    /// log kinvm made (nil: none to delete).
+    private func deletionPlan(of found: Found, name: String) async throws(ProvisionerError)
+        -> (result: GuestDeletion, volumes: [VolumeRef], consoleLog: String?)
+    {
+        let disks: [ImageUsage.Disk]
+        let wasRunning: Bool
+        do {
+            disks = try StorageXML.domainDisks(try await found.domain.xml(flags: .inactive), domain: name)
+            wasRunning = try await found.domain.isActive()
+        } catch let error as ProvisionerError {
+            throw error
+        } catch let error as LibvirtError {
+            throw .libvirt("cannot read guest '\(name)' before deleting it", error)
+        } catch {
+            throw ProvisionerError(.libvirt, "cannot read guest '\(name)' before deleting it: \(error)")
+        }
         // A volume the metadata lists is deleted only when the domain really uses it: metadata is
         // stored on the host, and anyone who can edit a domain could list someone else's disk.
         let attached = await attachedVolumes(disks)
         let managed = (found.spec.metadata?.volumes ?? []).filter { attached.contains($0) }
-        var deleted: [String] = []
-        for ref in managed {
-            if try await deleteVolume(ref, of: name) { deleted.append(ref.description) }
-        }
         let kept = await keptVolumes(disks, managed: Set(managed))
         let owned = OwnedConsoleLog.path(of: found.spec, guest: name)
-        let (consoleLog, consoleLogDeleted) =
-            if let owned { await removeConsoleLog(owned, of: name) } else { (found.spec.consoleLog, false) }
-        return GuestDeletion(
-            name: name, uuid: domain.uuid, wasRunning: wasRunning, deletedVolumes: deleted, keptVolumes: kept,
-            consoleLog: consoleLog, consoleLogDeleted: consoleLogDeleted)
+        let result = GuestDeletion(
+            name: name, uuid: found.domain.uuid, wasRunning: wasRunning, deletedVolumes: managed.map(\.description), keptVolumes: kept,
+            consoleLog: owned ?? found.spec.consoleLog, consoleLogDeleted: false)
+        return (result, managed, owned)
     }
 
     /// Deletes a volume kinvm made for the guest; false when it (or its pool) is already gone.

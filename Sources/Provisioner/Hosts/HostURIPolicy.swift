@@ -16,21 +16,26 @@ public enum HostURIPolicy {
     /// `ext` client program, run here) and `netcat` (the command run on the remote host).
     public static let programParameters: Set<String> = ["command", "netcat"]
 
+    /// Why libvirt would run a program to open `uri` (the `ext` transport, a `command=` or
+    /// `netcat=` parameter), nil when it would not. Refused everywhere: in `-c`, hosts files and
+    /// specs, whatever the flags.
+    public static func programProblem(of uri: String) -> String? {
+        if transport(of: uri) == "ext" {
+            return "uses libvirt's ext transport, which runs a local program to connect; kinvm refuses it (use qemu+ssh:// or qemu+tls://)"
+        }
+        if let parameter = parameters(of: uri).first(where: { programParameters.contains($0) }) {
+            return "has a '\(parameter)=' parameter, which makes libvirt run a program of the URI's choosing; kinvm refuses it "
+                + "(configure ssh in ~/.ssh/config instead)"
+        }
+        return nil
+    }
+
     /// Checks `uri` of `host` (every connection kinvm opens goes through here: `-c`, hosts files,
     /// specs): a transport or parameter that runs a program is refused always, plain TCP unless
     /// `allowInsecureTCP`; returns a warning to show when an insecure transport is allowed.
     public static func check(_ uri: String, host: String, allowInsecureTCP: Bool) throws(ProvisionerError) -> String? {
-        if transport(of: uri) == "ext" {
-            throw ProvisionerError(
-                .invalidArgument,
-                "host \(host): \(uri) uses libvirt's ext transport, which runs a local program to connect; kinvm refuses it "
-                    + "(use qemu+ssh:// or qemu+tls://)")
-        }
-        if let parameter = parameters(of: uri).first(where: { programParameters.contains($0) }) {
-            throw ProvisionerError(
-                .invalidArgument,
-                "host \(host): the URI's '\(parameter)=' parameter makes libvirt run a program of the URI's choosing; "
-                    + "kinvm refuses it (configure ssh in ~/.ssh/config instead)")
+        if let problem = programProblem(of: uri) {
+            throw ProvisionerError(.invalidArgument, "host \(host): the URI \(problem)")
         }
         guard transport(of: uri) == "tcp" else { return nil }
         if allowInsecureTCP {

@@ -75,6 +75,10 @@ struct ImageFile: Sendable {
             throw ProvisionerError(.fileUnreadable, "'\(path)' does not exist")
         }
         guard !isDirectory.boolValue else { throw ProvisionerError(.fileUnreadable, "'\(path)' is a directory") }
+        // A device or pipe has no size to check against (`/dev/zero` never ends): regular files only.
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else {
+            throw ProvisionerError(.fileUnreadable, "'\(path)' is not a regular file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ProvisionerError(.fileUnreadable, "cannot open '\(path)' for reading")
         }

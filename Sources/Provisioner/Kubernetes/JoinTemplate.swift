@@ -23,8 +23,11 @@ public struct JoinTemplate: Sendable {
             candidates = searchPath.map { ($0 as NSString).appendingPathComponent("kubernetes/\(reference).yaml") }
         }
         for path in candidates where FileManager.default.fileExists(atPath: path) {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw ProvisionerError(.template, "cannot read join template \(path)")
+            let text: String
+            do {
+                text = try BoundedFile.text(path, limit: .manifest, what: "join template")
+            } catch {
+                throw ProvisionerError(.template, error.message)
             }
             return JoinTemplate(path: path, text: text)
         }

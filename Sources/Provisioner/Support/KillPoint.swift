@@ -28,6 +28,8 @@ public enum KillPoint: String, CaseIterable, Sendable {
     case clusterGuestsDeleted = "cluster.guests-deleted"
     /// `cluster apply`: the hosts are connected and the record written; no node changed yet.
     case clusterApplyPlanned = "cluster.apply-planned"
+    /// `cluster create`/`apply`/`delete`: the cluster's lease is taken; nothing else done yet.
+    case clusterLeaseTaken = "cluster.lease-taken"
 
     /// The environment variable that arms kill points.
     public static let environmentVariable = "KINVM_KILL_AT"

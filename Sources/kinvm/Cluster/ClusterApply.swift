@@ -31,19 +31,20 @@ struct ClusterApply: AsyncParsableCommand {
         try await ClusterApply.apply(spec, options: work.options, dryRun: dryRun, output: output, connection: connection)
     }
 
-    static func apply(_ spec: ClusterSpec, options: ClusterOptions, dryRun: Bool, output: OutputFormat, connection: FleetOptions)
-        async throws
-    {
+    /// `recordedSpec`: the spec comes from the cluster's record (see ``ClusterCommand/withClusters``).
+    static func apply(
+        _ spec: ClusterSpec, options: ClusterOptions, dryRun: Bool, output: OutputFormat, connection: FleetOptions, recordedSpec: Bool = false
+    ) async throws {
         let progress = ClusterCommand.progressPrinter()
         if !dryRun, output == .text {
             // The plan first, then the work.
-            let plan = try await ClusterCommand.withClusters(connection, spec: spec) { clusters in
+            let plan = try await ClusterCommand.withClusters(connection, spec: spec, recordedSpec: recordedSpec) { clusters in
                 try await clusters.apply(spec, options: options, dryRun: true)
             }
             print(render(plan))
             guard !plan.plan.isEmpty else { return }
         }
-        let result = try await ClusterCommand.withClusters(connection, spec: spec) { clusters in
+        let result = try await ClusterCommand.withClusters(connection, spec: spec, recordedSpec: recordedSpec) { clusters in
             try await ClusterCommand.interruptible { try await clusters.apply(spec, options: options, dryRun: dryRun, progress: progress) }
         }
         switch output {

@@ -34,18 +34,13 @@ struct SpecFileOptions: ParsableArguments {
     /// The parsed spec; an invalid one prints every problem (file:line:column: field: message) and exits 64.
     func load() throws -> ClusterSpec {
         let text: String
-        let base: String
-        if file == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            base = FileManager.default.currentDirectoryPath
-        } else {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                Terminal.error("cannot read the cluster spec \(file)")
-                throw ExitCode.validationFailure
-            }
-            text = String(decoding: data, as: UTF8.self)
-            base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        do {
+            text = try BoundedFile.text(file, limit: .spec, what: "the cluster spec")
+        } catch {
+            Terminal.error(error.message)
+            throw ExitCode.validationFailure
         }
+        let base = file == "-" ? FileManager.default.currentDirectoryPath : URL(fileURLWithPath: file).deletingLastPathComponent().path
         do {
             return try ClusterSpec.parse(text, file: file == "-" ? "<stdin>" : file, baseDirectory: base)
         } catch {
@@ -69,6 +64,9 @@ struct ClusterWorkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("kubeadm: lifetime of the bootstrap token made for joining (at most 24h).", valueName: "duration"))
     var tokenTTL = DurationArgument(seconds: 3600)
 
+    @Option(help: ArgumentHelp("How long to wait while another kinvm run changes the same cluster (it holds the cluster's lease).", valueName: "duration"))
+    var leaseWait = DurationArgument(seconds: 600)
+
     @OptionGroup var drain: NodeDrainOptions
 
     func validate() throws {
@@ -78,7 +76,7 @@ struct ClusterWorkOptions: ParsableArguments {
     var options: ClusterOptions {
         ClusterOptions(
             readyTimeout: wait.duration, parallelism: parallel, keepFailed: keepFailed, tokenTTL: tokenTTL.duration, drain: drain.options,
-            drainTimeout: drain.drainTimeout.duration)
+            drainTimeout: drain.drainTimeout.duration, leaseWait: leaseWait.duration)
     }
 }
 
@@ -87,20 +85,28 @@ extension ClusterCommand {
     /// host, then the hosts the recorded spec of `cluster` names), runs `body` with a cluster
     /// manager over them, and turns a failure into `kinvm: …` and exit status 1 (exit codes pass
     /// through).
+    ///
+    /// `recordedSpec`: `spec` was read back from a cluster's record (`cluster scale`), so its hosts
+    /// and connection are not trusted: the given hosts are opened (named as the record names them)
+    /// and the spec's other hosts are reported, never opened.
     static func withClusters<T>(
-        _ options: FleetOptions, spec: ClusterSpec? = nil, cluster: String? = nil, discover: Bool = false,
+        _ options: FleetOptions, spec: ClusterSpec? = nil, recordedSpec: Bool = false, cluster: String? = nil, discover: Bool = false,
         _ body: (ClusterManager) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "kinvm.clusters")
         logger.logLevel = .warning
         let searchPath = TemplateLibrary.standard(shipped: TemplateLibrary.shippedDirectory(executable: TemplateLibrary.currentExecutable))
             .searchPath
-        let hosts = try spec.map { options.hosts(of: $0) } ?? options.loadHosts()
+        var hosts = try spec.map { options.hosts(of: $0) } ?? options.loadHosts()
+        if let spec, recordedSpec {
+            hosts = ClusterHost.naming(given: try options.loadHosts(), recorded: spec.hosts)
+            warnNotGiven(ClusterHost.notGiven(spec.hosts, given: hosts))
+        }
         var fleet = try await options.open(hosts, logger: logger)
         do {
             if spec == nil, cluster != nil || discover {
-                // The recorded specs may name hosts beyond those given: work over all of them
-                // (a given host keeps the name the record gives its URI).
+                // A given host takes the name the records give its URI. Hosts only a record names
+                // are not opened (records are untrusted input): say so, and work on the others.
                 let manager = ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger)
                 var recorded: [ClusterHost] = []
                 if let cluster {
@@ -108,11 +114,12 @@ extension ClusterCommand {
                 } else {
                     recorded = (try? await manager.recordedHosts()) ?? []
                 }
-                let merged = ClusterHost.merging(given: fleet.hosts, recorded: recorded)
-                if merged != fleet.hosts {
+                let named = ClusterHost.naming(given: fleet.hosts, recorded: recorded)
+                if named != fleet.hosts {
                     await fleet.close()
-                    fleet = try await options.open(merged, logger: logger)
+                    fleet = try await options.open(named, logger: logger)
                 }
+                warnNotGiven(ClusterHost.notGiven(recorded, given: named))
             }
             let result = try await body(ClusterManager(fleet: fleet, templateSearchPath: searchPath, logger: logger))
             await fleet.close()
@@ -125,6 +132,14 @@ extension ClusterCommand {
             await fleet.close()
             throw error
         }
+    }
+
+    /// Says which hosts only a record names (and so were not opened).
+    private static func warnNotGiven(_ hosts: [ClusterHost]) {
+        guard !hosts.isEmpty else { return }
+        Terminal.progress(
+            "warning: host(s) \(hosts.map(\.name).joined(separator: ", ")) named only by a cluster record were not opened; "
+                + "give them with --hosts FILE (or KINVM_HOSTS) to work on them")
     }
 
     /// `[  12.3s] lab-workers-1: waiting for cloud-init` lines on stderr.

@@ -46,6 +46,6 @@ struct ClusterScale: AsyncParsableCommand {
                 throw ExitCode.validationFailure
             }
         }
-        try await ClusterApply.apply(spec, options: work.options, dryRun: false, output: output, connection: connection)
+        try await ClusterApply.apply(spec, options: work.options, dryRun: false, output: output, connection: connection, recordedSpec: true)
     }
 }

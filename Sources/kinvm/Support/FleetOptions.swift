@@ -30,12 +30,15 @@ struct FleetOptions: ParsableArguments {
         guard let file = hostsFile, libvirt.connect == nil else {
             return [ClusterHost(name: ClusterHost.implicitName(uri: uri), uri: uri)]
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            Terminal.error("cannot read the hosts file \(file)")
+        let text: String
+        do {
+            text = try BoundedFile.text(file, limit: .spec, what: "the hosts file")
+        } catch {
+            Terminal.error(error.message)
             throw ExitCode.validationFailure
         }
         do {
-            return try ClusterHost.parseList(String(decoding: data, as: UTF8.self), file: file)
+            return try ClusterHost.parseList(text, file: file)
         } catch {
             Terminal.error("the hosts file is not valid:\n\(error)")
             throw ExitCode.validationFailure

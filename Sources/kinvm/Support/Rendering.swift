@@ -38,10 +38,10 @@ enum Rendering {
 /// Messages for stderr, so that stdout stays machine-readable.
 enum Terminal {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("kinvm: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("kinvm: \(BoundedMessage.bounded(message))\n".utf8))
     }
 
     static func progress(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        FileHandle.standardError.write(Data("\(BoundedMessage.bounded(message))\n".utf8))
     }
 }

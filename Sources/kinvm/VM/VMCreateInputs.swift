@@ -40,10 +40,9 @@ struct VMCreateInputs {
     static func read(_ path: String, what: String) throws -> String {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try BoundedFile.read(path, limit: .cloudInit, what: "\(what) file")
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "it does not exist"
-            throw FileError(message: "\(what) file '\(path)': \(reason); nothing was created")
+            throw FileError(message: "\(error.message); nothing was created")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw FileError(message: "\(what) file '\(path)' is not UTF-8 text; nothing was created")
@@ -51,18 +50,13 @@ struct VMCreateInputs {
         return text
     }
 
-    /// The public keys in an SSH key file (one per line, `#` comments and blank lines skipped).
+    /// The public keys in an SSH key file (one per line, `#` comments and blank lines skipped),
+    /// each checked by ``SSHPublicKey`` (the spec's validator); a bad line is named, not shown.
     static func publicKeys(in path: String) throws -> [String] {
-        let text = try read(path, what: "--ssh-key")
-        if text.contains("PRIVATE KEY") {
-            throw FileError(message: "--ssh-key file '\(path)' is a private key: pass the public key (.pub); nothing was created")
+        do {
+            return try SSHPublicKey.keys(inFile: path, what: "--ssh-key")
+        } catch {
+            throw FileError(message: "\(error.message); nothing was created")
         }
-        let keys = text.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        guard !keys.isEmpty else {
-            throw FileError(message: "--ssh-key file '\(path)' holds no public key; nothing was created")
-        }
-        return keys
     }
 }

@@ -126,6 +126,6 @@ struct ClusterCNITests {
             try ClusterManager.controlPlaneCNI(.file("/nonexistent/kinvm-test/cni.yaml"))
         }
         #expect(error.code == .fileUnreadable)
-        #expect(error.message.hasPrefix("cannot read the CNI manifest /nonexistent/kinvm-test/cni.yaml (spec.kubernetes.cni): "))
+        #expect(error.message.hasPrefix("cannot read the CNI manifest (spec.kubernetes.cni) /nonexistent/kinvm-test/cni.yaml: "))
     }
 }

@@ -230,19 +230,17 @@ struct BridgedNetworkXMLTests {
         #expect(ClusterRecords(byHost: [:]).latest == nil)
     }
 
-    @Test("a given host takes the name its cluster's record gives its URI; recorded hosts are added once")
-    func mergingHosts() {
+    @Test("a given host takes the name its cluster's record gives its URI; recorded hosts are never added, only reported")
+    func namingHosts() {
         let given = [ClusterHost(name: "localhost", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "x", uri: "qemu:///system")]
         let recorded = [
             ClusterHost(name: "h1", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "h2", uri: "qemu+ssh://h2/system"),
             ClusterHost(name: "h2", uri: "qemu+ssh://h2/system"),
         ]
-        #expect(
-            ClusterHost.merging(given: given, recorded: recorded) == [
-                ClusterHost(name: "h1", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "x", uri: "qemu:///system"),
-                ClusterHost(name: "h2", uri: "qemu+ssh://h2/system"),
-            ])
-        #expect(ClusterHost.merging(given: given, recorded: []) == given)
+        let named = ClusterHost.naming(given: given, recorded: recorded)
+        #expect(named == [ClusterHost(name: "h1", uri: "qemu+unix:///system?socket=/a"), ClusterHost(name: "x", uri: "qemu:///system")])
+        #expect(ClusterHost.naming(given: given, recorded: []) == given)
+        #expect(ClusterHost.notGiven(recorded, given: named) == [ClusterHost(name: "h2", uri: "qemu+ssh://h2/system")])
     }
 
     @Test("addresses come from the bridged range, kept ones kept, and a full range is refused")

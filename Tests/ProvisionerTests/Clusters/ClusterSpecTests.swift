@@ -338,6 +338,14 @@ struct ClusterSpecHostsTests {
             "spec.hosts[0].uri: \"not a uri\" is not a libvirt URI"
         ),
         (
+            "  hosts: [{name: a, uri: \"qemu+ext:///system?command=/tmp/x\"}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[0].uri: \"qemu+ext:///system?command=/tmp/x\" uses libvirt's ext transport, which runs a local program"
+        ),
+        (
+            "  hosts: [{name: a, uri: \"qemu+ssh://a/system?no_tty=1&Command=/tmp/x\"}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
+            "spec.hosts[0].uri: \"qemu+ssh://a/system?no_tty=1&Command=/tmp/x\" has a 'command=' parameter, which makes libvirt run a program"
+        ),
+        (
             "  hosts: [{name: a, uri: \"qemu:///system\", capacity: {vcpus: 0, memory: 1MiB}}]\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",
             "spec.hosts[0].capacity.vcpus: 0: a host's vCPU limit is at least 1"
         ),
@@ -368,6 +376,22 @@ struct ClusterSpecHostsTests {
         (
             "  network: {mode: bridged, bridge: this-name-is-too-long, cidr: 10.0.0.0/24}\n",
             "spec.network.bridge: \"this-name-is-too-long\" is not an interface name"
+        ),
+        (
+            "  network: {mode: nat, cidr: 127.0.5.0/24}\n",
+            "spec.network.cidr: 127.0.5.0/24 is in the loopback (127.0.0.0/8) range"
+        ),
+        (
+            "  network: {mode: nat, cidr: 169.254.10.0/24}\n",
+            "spec.network.cidr: 169.254.10.0/24 is in the link-local (169.254.0.0/16) range"
+        ),
+        (
+            "  network: {mode: nat, cidr: 239.1.0.0/16}\n",
+            "spec.network.cidr: 239.1.0.0/16 is in the multicast (224.0.0.0/4) range"
+        ),
+        (
+            "  network: {mode: nat, cidr: 250.0.0.0/24}\n",
+            "spec.network.cidr: 250.0.0.0/24 is in the reserved (240.0.0.0/4) range"
         ),
         (
             "  placement: packed\n  network: {mode: nat, cidr: 10.0.0.0/24}\n",

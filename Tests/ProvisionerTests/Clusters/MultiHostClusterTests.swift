@@ -190,6 +190,36 @@ struct MultiHostClusterTests {
         }
     }
 
+    @Test("a host only the record names is never opened: delete leaves it pending as not given, retries nothing")
+    func recordedHostNotGiven() async throws {
+        let hosts = try ["h1", "h2"].map(TestHost.make)
+        defer { hosts.forEach { $0.remove() } }
+        let recordedOnly = "    - {name: h3, uri: \"qemu+unix:///system?socket=/nonexistent/kinvm-test-h3\"}"
+        let spec = try Self.spec(hosts: hosts, extra: [recordedOnly], workers: 1)
+        // The fleet the user named: h1 and h2 only.
+        let fleet = try await HostFleet.open(hosts.map { ClusterHost(name: $0.name, uri: $0.uri) }, options: .init(timeout: .seconds(5)))
+        let manager = ClusterManager(fleet: fleet, templateSearchPath: [])
+        defer { Task { await manager.fleet.close() } }
+        for member in fleet.members {
+            _ = try await member.connection.storagePool(named: "images").createVolume(
+                xml: "<volume><name>base.qcow2</name><capacity unit='bytes'>67108864</capacity><target><format type='qcow2'/></target></volume>")
+        }
+        let state = try await manager.ensureNetwork(spec) { _ in }
+        for (node, host) in state.metadata?.placements ?? [:] where host != "h3" {
+            try await Self.makeGuest(node, of: spec, on: try #require(manager.fleet.member(named: host)), network: state)
+        }
+        let listed = try #require(try await manager.list().first)
+        #expect(listed.unreachableHosts == ["h3": ClusterHost.notGivenReason] && listed.status == "incomplete")
+
+        let progress = Locked<[String]>([])
+        let deletion = try await manager.delete("lab", options: ClusterDeleteOptions(retries: 3, retryInterval: .milliseconds(10))) { step in
+            progress.withLock { $0.append(step.step) }
+        }
+        #expect(deletion.pendingHosts == ["h3": ClusterHost.notGivenReason] && deletion.hosts == ["h1", "h2"])
+        #expect(!progress.withLock { $0 }.contains { $0.contains("trying again") }, "\(progress.withLock { $0 })")
+        #expect(try await manager.list().map(\.status) == ["deleting"])
+    }
+
     @Test("URIs: plain TCP is refused unless allowed, with a warning; transports are read from the scheme", arguments: [
         ("qemu+tcp://lab1/system", "tcp"), ("qemu+ssh://root@lab1/system", "ssh"), ("qemu+tls://lab1/system", "tls"),
         ("qemu+unix:///system?socket=/run/x", "unix"), ("qemu:///system", nil), ("QEMU+TCP://lab1/system", "tcp"),

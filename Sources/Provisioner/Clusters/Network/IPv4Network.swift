@@ -107,6 +107,21 @@ public struct IPv4Network: Sendable, Hashable, CustomStringConvertible, Codable 
 
     public var description: String { "\(address)/\(prefixLength)" }
 
+    /// Ranges no cluster network may overlap (RFC 6890): libvirt would take the host's own
+    /// loopback or link-local addresses, or a multicast or reserved block, for the network.
+    static let specialPurpose: [(network: IPv4Network, use: String)] = [
+        (IPv4Network(containing: IPv4Address(0x0000_0000), prefixLength: 8), "\"this network\" (0.0.0.0/8)"),
+        (IPv4Network(containing: IPv4Address(0x7f00_0000), prefixLength: 8), "loopback (127.0.0.0/8)"),
+        (IPv4Network(containing: IPv4Address(0xa9fe_0000), prefixLength: 16), "link-local (169.254.0.0/16)"),
+        (IPv4Network(containing: IPv4Address(0xe000_0000), prefixLength: 4), "multicast (224.0.0.0/4)"),
+        (IPv4Network(containing: IPv4Address(0xf000_0000), prefixLength: 4), "reserved (240.0.0.0/4)"),
+    ]
+
+    /// Why this network cannot be a cluster network (it overlaps a special-purpose range), or nil.
+    public var specialPurposeProblem: String? {
+        Self.specialPurpose.first { overlaps($0.network) }.map { "\(self) is in the \($0.use) range; use a private range such as 192.168.150.0/24" }
+    }
+
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {

@@ -40,14 +40,22 @@ public struct ClusterHost: Sendable, Hashable, Codable {
 }
 
 extension ClusterHost {
-    /// The hosts given (by `-c` or a hosts file) and those clusters' records name, once each by
-    /// URI, in that order; a given host whose URI a record names takes the record's name.
-    public static func merging(given: [ClusterHost], recorded: [ClusterHost]) -> [ClusterHost] {
+    /// Why a host a cluster's record names is not worked on: records are read back from a libvirt
+    /// host (anyone who can write a network's metadata there can write one), so they never widen
+    /// where kinvm connects; only hosts the user names are opened.
+    public static let notGivenReason =
+        "not opened: only the cluster's record names it (kinvm connects only to hosts you name: -c, --hosts, KINVM_HOSTS or the spec)"
+
+    /// The hosts given (by `-c` or a hosts file), each taking the name its clusters' records give
+    /// its URI; nothing is added: a host only a record names is never opened.
+    public static func naming(given: [ClusterHost], recorded: [ClusterHost]) -> [ClusterHost] {
+        given.map { host in recorded.first { $0.uri == host.uri }.map { ClusterHost(name: $0.name, uri: host.uri, capacity: host.capacity) } ?? host }
+    }
+
+    /// The recorded hosts that are not among `given` (by URI), once each by name.
+    public static func notGiven(_ recorded: [ClusterHost], given: [ClusterHost]) -> [ClusterHost] {
         var result: [ClusterHost] = []
-        for host in given {
-            result.append(recorded.first { $0.uri == host.uri } ?? host)
-        }
-        for host in recorded where !result.contains(where: { $0.uri == host.uri || $0.name == host.name }) {
+        for host in recorded where !given.contains(where: { $0.uri == host.uri }) && !result.contains(where: { $0.name == host.name }) {
             result.append(host)
         }
         return result

@@ -1,3 +1,4 @@
+import CloudInit
 import DomainTemplates
 import Foundation
 import Yams
@@ -18,6 +19,9 @@ extension ClusterSpec {
         do {
             guard let root = try Yams.compose(yaml: text) else {
                 throw ClusterSpecError([.init(file: file, path: "", message: "the document is empty")])
+            }
+            guard !YAMLBounds.exceeds(root) else {
+                throw ClusterSpecError([.init(file: file, path: "", message: YAMLBounds.tooLarge("the spec"))])
             }
             spec = parser.document(root)
         } catch let error as ClusterSpecError {
@@ -241,6 +245,10 @@ struct SpecParser {
         if let cidrNode = reader.field(fields, "cidr", required: true), let text = reader.string(cidrNode, at: "\(path).cidr") {
             do {
                 cidr = try IPv4Network(cidr: text)
+                if let problem = cidr?.specialPurposeProblem {
+                    reader.report(cidrNode, "\(path).cidr", problem)
+                    cidr = nil
+                }
             } catch {
                 reader.report(cidrNode, "\(path).cidr", error.message)
             }

@@ -1,3 +1,4 @@
+import CloudInit
 import DomainTemplates
 import Foundation
 import Yams
@@ -27,6 +28,8 @@ extension SpecParser {
             if let uriNode = reader.field(fields, "uri", required: true), let text = reader.string(uriNode, at: "\(path).uri") {
                 if text.contains(where: \.isWhitespace) || !text.contains(":") {
                     reader.report(uriNode, "\(path).uri", "\(ClusterSpecError.quote(text)) is not a libvirt URI (like qemu+ssh://root@lab1/system)")
+                } else if let problem = HostURIPolicy.programProblem(of: text) {
+                    reader.report(uriNode, "\(path).uri", "\(ClusterSpecError.quote(text)) \(problem)")
                 } else if !uris.insert(text).inserted {
                     reader.report(uriNode, "\(path).uri", "\(ClusterSpecError.quote(text)) is the URI of another host too")
                 } else {
@@ -173,6 +176,9 @@ extension ClusterHost {
         do {
             guard let root = try Yams.compose(yaml: text) else {
                 throw ClusterSpecError([.init(file: file, path: "", message: "the document is empty")])
+            }
+            guard !YAMLBounds.exceeds(root) else {
+                throw ClusterSpecError([.init(file: file, path: "", message: YAMLBounds.tooLarge("the hosts file"))])
             }
             if let fields = parser.reader.mapping(root, at: "", known: ["hosts"]),
                 let node = parser.reader.field(fields, "hosts", required: true)

@@ -41,10 +41,16 @@ public struct ClusterSpecError: Error, Sendable, Hashable, CustomStringConvertib
 
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 
-    /// `text` in double quotes, with quotes, backslashes and control characters escaped, for messages.
+    /// Characters of a value a message shows; the rest is counted, not echoed.
+    static let quotedLimit = 80
+
+    /// `text` in double quotes, with quotes, backslashes and control characters escaped, for
+    /// messages; beyond ``quotedLimit`` characters only a count of the rest.
     static func quote(_ text: String) -> String {
         var result = "\""
-        for scalar in text.unicodeScalars {
+        let scalars = text.unicodeScalars
+        let shown = scalars.prefix(quotedLimit)
+        for scalar in shown {
             switch scalar {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
@@ -55,7 +61,8 @@ public struct ClusterSpecError: Error, Sendable, Hashable, CustomStringConvertib
             default: result.unicodeScalars.append(scalar)
             }
         }
-        return result + "\""
+        let rest = scalars.count - shown.count
+        return result + (rest > 0 ? "…\" (\(rest) more characters)" : "\"")
     }
 }
 

@@ -2,8 +2,9 @@ import Foundation
 import Yams
 
 /// OpenSSH public key lines (`TYPE BASE64 [COMMENT]`), checked enough to catch a private key, a
-/// fingerprint or a truncated paste before it reaches cloud-init.
-enum SSHPublicKey {
+/// fingerprint or a truncated paste before it reaches cloud-init. The one validator of the spec's
+/// keys and of `vm create --ssh-key`; its messages never repeat the line (it may be a private key).
+public enum SSHPublicKey {
     static let types: Set<String> = [
         "ssh-ed25519", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
         "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
@@ -11,7 +12,7 @@ enum SSHPublicKey {
 
     /// Why `line` is not an SSH public key, or nil. The key blob must be base64 and start with
     /// its own type name, as every OpenSSH public key does.
-    static func problem(_ line: String) -> String? {
+    public static func problem(_ line: String) -> String? {
         if line.contains("PRIVATE KEY") { return "this is a private key; give the public key (the .pub file)" }
         let parts = line.split(whereSeparator: \.isWhitespace)
         guard parts.count >= 2, types.contains(String(parts[0])) else {
@@ -26,6 +27,39 @@ enum SSHPublicKey {
             return "the key data does not hold a \(parts[0]) key (truncated or mixed up?)"
         }
         return nil
+    }
+
+    /// The key lines of a key file's text (blank lines and `#` comments skipped), or the first
+    /// problem as `line N: why`; `nil` problem and no keys: the file holds none.
+    public static func keys(inFileText text: String) -> (keys: [String], problem: String?) {
+        var keys: [String] = []
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            if let problem = problem(line) { return ([], "line \(number + 1): \(problem)") }
+            keys.append(line)
+        }
+        return (keys, nil)
+    }
+
+    /// The keys of an SSH public key file, read with ``BoundedFile/Limit/sshKey``.
+    /// - Throws: `.fileUnreadable` when it cannot be read, `.invalidArgument` for a line that is not
+    ///   a public key or a file with none (`what` names the option or field).
+    /// `what` names the option or field in messages (nil: the path alone, as the spec's messages
+    /// name the field themselves).
+    public static func keys(inFile file: String, what: String?) throws(ProvisionerError) -> [String] {
+        let named = what.map { "\($0) file \(file)" } ?? file
+        let text: String
+        do {
+            text = try BoundedFile.text(file, limit: .sshKey, what: what.map { "\($0) file" } ?? "the key file")
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: file)
+            throw exists ? error : ProvisionerError(.fileUnreadable, "\(named) does not exist")
+        }
+        let found = keys(inFileText: text)
+        if let problem = found.problem { throw ProvisionerError(.invalidArgument, "\(named) \(problem)") }
+        guard !found.keys.isEmpty else { throw ProvisionerError(.invalidArgument, "\(named) holds no SSH public key") }
+        return found.keys
     }
 }
 
@@ -54,26 +88,11 @@ extension SpecParser {
     }
 
     private mutating func keysInFile(_ file: String, node: Node, at path: String) -> [String] {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            let exists = FileManager.default.fileExists(atPath: file)
-            reader.report(node, path, exists ? "cannot read \(file)" : "\(file) does not exist")
+        do {
+            return try SSHPublicKey.keys(inFile: file, what: nil)
+        } catch {
+            reader.report(node, path, error.message)
             return []
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            reader.report(node, path, "\(file) is not text")
-            return []
-        }
-        var keys: [String] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
-            if let problem = SSHPublicKey.problem(line) {
-                reader.report(node, path, "\(file) line \(number + 1): \(problem)")
-                return []
-            }
-            keys.append(line)
-        }
-        if keys.isEmpty { reader.report(node, path, "\(file) holds no SSH public key") }
-        return keys
     }
 }
