@@ -13,6 +13,9 @@
 #         Prints "NAME URI" per host on stdout; the qemu+ssh URI works only inside the
 #         lab netns (ip netns exec ${P}lab ...), the unix socket URIs work everywhere.
 #   scripts/lab-hosts.sh uris [--hosts N] [--prefix P]   print those lines again
+#   scripts/lab-hosts.sh ssh-path [--prefix P]
+#         prints the directory to put first in PATH for the qemu+ssh URI: its `ssh` uses
+#         the lab's key, known_hosts and BatchMode (kinvm refuses command= in URIs).
 #   scripts/lab-hosts.sh down NAME [--kill]
 #         stops only host NAME's libvirtd (a libvirtd outage: virtlogd, QEMU and the guests
 #         keep running); --kill sends SIGKILL at once instead of SIGTERM.
@@ -48,7 +51,7 @@ LAB_ADDR=10.251.0.1/24
 HOST_BRIDGE=br-kinvm
 HOST_VETH=vlab0          # host-side end of each veth pair (in the host's netns)
 
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 # --- names ------------------------------------------------------------------
 
@@ -83,14 +86,15 @@ resolve_hosts() {
 
 unix_uri() { echo "qemu+unix:///system?socket=$RUN_DIR/$1/libvirt-sock"; }
 
-# The qemu+ssh URI of host $1 (usable inside the lab netns only). command= is a wrapper
-# running ssh with our own config (known_hosts, key, BatchMode); proxy=netcat makes the
+# The qemu+ssh URI of host $1 (usable inside the lab netns only, with $SSH_DIR/bin first in
+# PATH: its `ssh` runs ssh with our own config — known_hosts, key, BatchMode — the way a
+# user's ~/.ssh/config would; kinvm refuses URIs with command=). proxy=netcat makes the
 # remote side `nc -U SOCKET` instead of virt-ssh-helper (which ignores socket=).
 # The same sshd also serves libvirt's built-in clients, which verify against a file:
 #   qemu+libssh://root@127.0.0.1:PORT/system?socket=...&proxy=netcat&sshauth=privkey
 #     &keyfile=SSH_DIR/id_ed25519&known_hosts=SSH_DIR/known_hosts&known_hosts_verify=normal
 ssh_uri() {
-    echo "qemu+ssh://root@127.0.0.1:$SSH_PORT/system?socket=$RUN_DIR/$1/libvirt-sock&proxy=netcat&no_tty=1&keyfile=$SSH_DIR/id_ed25519&command=$SSH_DIR/ssh"
+    echo "qemu+ssh://root@127.0.0.1:$SSH_PORT/system?socket=$RUN_DIR/$1/libvirt-sock&proxy=netcat&no_tty=1&keyfile=$SSH_DIR/id_ed25519"
 }
 
 print_uris() {
@@ -122,7 +126,7 @@ lab_host_names() {
 
 answers() {  # URI [netns]
     if [ -n "${2:-}" ]; then
-        timeout 15 ip netns exec "$2" virsh -q -c "$1" version >/dev/null 2>&1
+        timeout 15 ip netns exec "$2" env PATH="$SSH_DIR/bin:$PATH" virsh -q -c "$1" version >/dev/null 2>&1
     else
         timeout 15 virsh -q -c "$1" version >/dev/null 2>&1
     fi
@@ -271,13 +275,16 @@ Host *
     ConnectTimeout 10
     LogLevel ERROR
 EOF
-    # libvirt runs command= with its own arguments; -F also keeps ssh away from ~/.ssh.
-    cat >"$SSH_DIR/ssh" <<EOF
+    # libvirt runs `ssh` from PATH with its own arguments; -F also keeps ssh away from
+    # ~/.ssh. /usr/bin/ssh by full path: this file is itself `ssh` in PATH.
+    mkdir -p "$SSH_DIR/bin"
+    rm -f "$SSH_DIR/ssh"
+    cat >"$SSH_DIR/bin/ssh" <<EOF
 #!/bin/sh
-# Written by scripts/lab-hosts.sh: ssh with the lab's config (libvirt URI command=).
-exec ssh -F '$SSH_DIR/ssh_config' "\$@"
+# Written by scripts/lab-hosts.sh: ssh with the lab's config (first in PATH for qemu+ssh).
+exec /usr/bin/ssh -F '$SSH_DIR/ssh_config' "\$@"
 EOF
-    chmod 0755 "$SSH_DIR/ssh"
+    chmod 0755 "$SSH_DIR/bin/ssh"
 }
 
 sshd_up() {
@@ -294,7 +301,7 @@ sshd_up() {
     # sshd binds its socket before it forks into the background.
     ip netns exec "$LAB" /usr/sbin/sshd -f "$SSH_DIR/sshd_config" -E "$SSH_DIR/sshd.log" </dev/null >/dev/null 2>&1 \
         || die "sshd failed to start (see $SSH_DIR/sshd.log)"
-    ip netns exec "$LAB" "$SSH_DIR/ssh" 127.0.0.1 true \
+    ip netns exec "$LAB" "$SSH_DIR/bin/ssh" 127.0.0.1 true \
         || die "ssh root@127.0.0.1:$SSH_PORT in netns $LAB fails (see $SSH_DIR/sshd.log)"
     log "sshd listens on 127.0.0.1:$SSH_PORT in netns $LAB (state $SSH_DIR)"
 }
@@ -493,6 +500,7 @@ esac
 case "$cmd" in
     up) need_root; HOSTS=${HOSTS:-3}; check_hosts "$HOSTS"; cmd_up ;;
     uris) resolve_hosts; print_uris ;;
+    ssh-path) echo "$SSH_DIR/bin" ;;
     down) need_root; cmd_down "$target" "$kill_now" ;;
     resume) need_root; cmd_resume "$target" ;;
     status) resolve_hosts; cmd_status ;;

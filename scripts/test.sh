@@ -16,7 +16,8 @@
 #   KINVM_DEBIAN_{IMAGE,KERNEL,INITRD,CMDLINE} KINVM_NODE_{IMAGE,KERNEL,INITRD,CMDLINE}
 #   KINVM_LAB_NETNS KINVM_LAB_HOSTS ("NAME URI" lines): three more libvirt "hosts" from
 #   scripts/lab-hosts.sh (own network and mount namespaces, joined by a bridge; the last one
-#   reached through qemu+ssh to an sshd on loopback), torn down at exit.
+#   reached through qemu+ssh to an sshd on loopback), torn down at exit; KINVM_LAB_SSH_PATH:
+#   the directory whose `ssh` (the lab's key and known_hosts) goes first in kinvm's PATH.
 # The namespaced instance is stopped at exit (its logs stay in
 # /var/lib/kinvm-instances/$KINVM_TEST_NETNS/log); the system one keeps running.
 # Exit code: swift test's (or 1 when a setup phase fails).
@@ -128,6 +129,8 @@ export KINVM_TEST_NETNS=$NETNS
 export KINVM_TEST_WORKDIR=$workdir
 export KINVM_LAB_NETNS=kinvm-hlab
 export KINVM_LAB_HOSTS=$lab_hosts
+KINVM_LAB_SSH_PATH=$("$here/lab-hosts.sh" ssh-path)
+export KINVM_LAB_SSH_PATH
 
 phase "swift test $*"
 log "KINVM_TEST_WORKDIR=$workdir"

@@ -15,6 +15,7 @@ enum MultiHost {
     static let environment = ProcessInfo.processInfo.environment
     static let enabled =
         environment["KINVM_INTEGRATION"] == "1" && environment["KINVM_NODE_IMAGE"] != nil && environment["KINVM_LAB_NETNS"] != nil
+        && environment["KINVM_LAB_SSH_PATH"] != nil
         && hosts.count >= 3
     static var netns: String { environment["KINVM_LAB_NETNS"] ?? "" }
     /// Host name -> the URI kinvm uses (the last one qemu+ssh).
@@ -28,12 +29,17 @@ enum MultiHost {
     static func socketURI(_ host: String) -> String { "qemu+unix:///system?socket=/run/kinvm/\(host)/libvirt-sock" }
     static let labScript = URL(fileURLWithPath: CLIRunner.repository + "/scripts/lab-hosts.sh")
 
-    /// `kinvm ARGS` in the lab namespace.
+    /// `kinvm ARGS` in the lab namespace, the lab's `ssh` first in PATH (its key and
+    /// known_hosts, as a user's ~/.ssh/config would give: kinvm refuses `command=` in URIs).
     @discardableResult
     static func kinvm(
         _ arguments: [String], environment: [String: String] = [:], expect status: Int32? = 0, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> CLIRunner.Result {
-        try await NetnsCommand.kinvm(arguments, in: netns, environment: environment, expect: status, sourceLocation: sourceLocation)
+        var environment = environment
+        if let sshPath = Self.environment["KINVM_LAB_SSH_PATH"], environment["PATH"] == nil {
+            environment["PATH"] = sshPath + ":" + (Self.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+        }
+        return try await NetnsCommand.kinvm(arguments, in: netns, environment: environment, expect: status, sourceLocation: sourceLocation)
     }
 
     @discardableResult
