@@ -131,7 +131,7 @@ public final class KubeClient: Sendable {
             request.headers.add(name: "Host", value: host)
         }
         if let authorization = endpoint.authorization {
-            request.headers.add(name: "Authorization", value: authorization)
+            request.headers.add(name: "Authorization", value: authorization.revealed)
         }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
@@ -178,11 +178,12 @@ struct Endpoint: Sendable {
     var dnsOverride: [String: String] = [:]
     /// The real `host:port` when the URL's host was replaced.
     var hostHeader: String?
-    var authorization: String?
+    /// The header's value: a credential, so ``Redacted``.
+    var authorization: Redacted?
 
     init(access: ClusterAccess) throws(KubeError) {
         guard let url = URL(string: access.server), let scheme = url.scheme, var host = url.host, !host.isEmpty else {
-            throw .config("server \"\(access.server)\" is not a URL", file: access.source)
+            throw .config("server \"\(ServerURL.redacted(access.server))\" is not a URL", file: access.source)
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
@@ -198,9 +199,12 @@ struct Endpoint: Sendable {
         }
         switch access.credentials {
         case .bearerToken(let token):
-            authorization = "Bearer \(token)"
+            // Checked again here for accesses not made by resolve(context:): a token with a line
+            // break would otherwise fail in the HTTP client, whose error quotes the header.
+            let field = "the bearer token of user \"\(access.userName)\" in \(access.source)"
+            authorization = Redacted("Bearer " + (try BearerToken.check(token, field: field, origin: access.source)).revealed)
         case .basic(let user, let password):
-            authorization = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+            authorization = Redacted("Basic " + Data("\(user):\(password.revealed)".utf8).base64EncodedString())
         case .none, .clientCertificate:
             authorization = nil
         }

@@ -2,20 +2,27 @@ import Foundation
 
 /// Everything needed to talk to one cluster as one user: what a kubeconfig context resolves to.
 public struct ClusterAccess: Sendable, Hashable {
-    /// How the client proves who it is.
+    /// How the client proves who it is. The secret parts are ``Redacted``: printing an access, an
+    /// error or a log line built from it never shows them.
     public enum Credentials: Sendable, Hashable {
         case none
         /// A client certificate (chain) and its private key (EC or RSA), PEM.
-        case clientCertificate(certificatePEM: String, keyPEM: String)
-        case bearerToken(String)
-        case basic(user: String, password: String)
+        case clientCertificate(certificatePEM: String, keyPEM: Redacted)
+        case bearerToken(Redacted)
+        case basic(user: String, password: Redacted)
     }
 
     public var contextName: String
     public var clusterName: String
     public var userName: String
-    /// `https://host:port`, possibly with a path prefix.
-    public var server: String
+    /// `https://host:port`, possibly with a path prefix, and never with a user name or password:
+    /// every assignment drops the URL's userinfo (``ServerURL/removingUserInfo(_:)``), so the
+    /// server can be shown in any message. kinvm never sent userinfo; credentials come from the user entry.
+    public var server: String {
+        get { serverWithoutUserInfo }
+        set { serverWithoutUserInfo = ServerURL.removingUserInfo(newValue) }
+    }
+    private var serverWithoutUserInfo: String
     /// The CA bundle that must have signed the server's certificate (PEM); nil: the system's roots.
     public var caCertificatePEM: String?
     /// The name to check the server's certificate against (and send as SNI) instead of the URL's host.
@@ -36,7 +43,7 @@ public struct ClusterAccess: Sendable, Hashable {
         self.contextName = contextName
         self.clusterName = clusterName
         self.userName = userName
-        self.server = server
+        self.serverWithoutUserInfo = ServerURL.removingUserInfo(server)
         self.caCertificatePEM = caCertificatePEM
         self.tlsServerName = tlsServerName
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
@@ -72,12 +79,15 @@ extension Kubeconfig {
             throw .config("cluster \"\(cluster.name)\" in \(cluster.origin) has no server", file: cluster.origin)
         }
         guard server.hasPrefix("https://") || server.hasPrefix("http://"), URL(string: server)?.host != nil else {
-            throw .config("cluster \"\(cluster.name)\" in \(cluster.origin): server \"\(server)\" is not an http(s) URL", file: cluster.origin)
+            throw .config(
+                "cluster \"\(cluster.name)\" in \(cluster.origin): server \"\(ServerURL.redacted(server))\" is not an http(s) URL",
+                file: cluster.origin)
         }
         if let proxy = cluster.proxyURL {
             throw KubeError(
                 code: .unsupported,
-                message: "cluster \"\(cluster.name)\" in \(cluster.origin) uses proxy-url (\(proxy)), which kinvm does not support",
+                message: "cluster \"\(cluster.name)\" in \(cluster.origin) uses proxy-url (\(ServerURL.redacted(proxy))), "
+                    + "which kinvm does not support",
                 context: cluster.origin)
         }
         var ca = cluster.certificateAuthorityData
@@ -133,7 +143,7 @@ extension Kubeconfig {
         }
         var key = user.clientKeyData
         if key == nil, let file = user.clientKey {
-            key = try readFile(file, what: "client-key of \(place)", origin: user.origin)
+            key = Redacted(try readFile(file, what: "client-key of \(place)", origin: user.origin))
         }
         switch (certificate, key) {
         case (let certificate?, let key?):
@@ -149,26 +159,22 @@ extension Kubeconfig {
             throw .config("\(place) sets both a token and a username/password; only one may be set", file: user.origin)
         }
         if let token = user.token {
-            return .bearerToken(token)
+            return .bearerToken(try BearerToken.check(token, field: "token of \(place)", origin: user.origin))
         }
         if let file = user.tokenFile {
-            let token = try readFile(file, what: "tokenFile of \(place)", origin: user.origin)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw .config("tokenFile \(file) of \(place) is empty", file: user.origin) }
-            return .bearerToken(token)
+            return .bearerToken(try BearerToken.read(file: file, field: "tokenFile of \(place)", origin: user.origin))
         }
         if let username = user.username {
-            return .basic(user: username, password: user.password ?? "")
+            return .basic(user: username, password: user.password ?? Redacted(""))
         }
         return .none
     }
 
+    /// A certificate or key file: PEM, far below 1 MiB (a bundle of a hundred CAs is ~200 KiB).
     private func readFile(_ path: String, what: String, origin: String) throws(KubeError) -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
-            throw .config("cannot read \(what) (\(path)): \(reason)", file: origin)
+        switch BoundedFile.read(path, limit: 1 << 20) {
+        case .success(let text): return text
+        case .failure(let failure): throw .config("cannot read \(what) (\(path)): \(failure)", file: origin)
         }
     }
 }

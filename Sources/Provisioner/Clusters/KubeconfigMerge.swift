@@ -1,4 +1,5 @@
 import Foundation
+import struct KubeClient.YAMLProblem
 import Yams
 
 /// Merging a cluster's kubeconfig into the user's, and taking it out again, the way `kind` does:
@@ -6,7 +7,8 @@ import Yams
 /// current context becomes the cluster's, and every other entry and field is kept. Removal drops
 /// the three entries and clears the current context if it was the cluster's.
 ///
-/// The edits work on parsed YAML nodes; the file is written atomically with mode 0600.
+/// The edits work on parsed YAML nodes; the file is written atomically with mode 0600. A file
+/// that does not parse is reported by position only: its lines may hold tokens.
 public enum KubeconfigMerge {
     /// The name of a cluster's context (and of its cluster and user entries).
     public static func contextName(cluster: String) -> String { "kinvm-\(cluster)" }
@@ -25,7 +27,7 @@ public enum KubeconfigMerge {
     /// `kubeconfig` must hold exactly one cluster, user and context.
     public static func merged(_ kubeconfig: String, into existing: String?, path: String) throws(ProvisionerError) -> String {
         let source = try parse(kubeconfig, what: "the cluster's kubeconfig")
-        var target = try parse(existing ?? "", what: path)
+        var target = try parse(existing ?? "", what: "kubeconfig \(path)")
         guard let context = single(source, "contexts"), let name = context["name"]?.string else {
             throw ProvisionerError(.invalidArgument, "the cluster's kubeconfig must hold exactly one context")
         }
@@ -44,7 +46,7 @@ public enum KubeconfigMerge {
     /// `existing` without the cluster's entries; nil when it had none (nothing to write).
     public static func removing(cluster: String, from existing: String, path: String) throws(ProvisionerError) -> String? {
         let name = contextName(cluster: cluster)
-        var target = try parse(existing, what: path)
+        var target = try parse(existing, what: "kubeconfig \(path)")
         var changed = false
         for section in ["clusters", "users", "contexts"] {
             let list = entries(target, section)
@@ -84,7 +86,8 @@ public enum KubeconfigMerge {
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw ProvisionerError(.invalidArgument, "\(what) is not valid YAML: \(error)")
+            // Never `\(error)`: Yams quotes the offending line, which may hold a token.
+            throw ProvisionerError(.invalidArgument, YAMLProblem(error).described(file: what) + "; nothing was changed")
         }
         guard let node else {
             return .mapping(

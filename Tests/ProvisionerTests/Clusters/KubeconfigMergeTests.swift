@@ -106,4 +106,40 @@ struct KubeconfigMergeTests {
         #expect(throws: ProvisionerError.self) { try KubeconfigMerge.merged("contexts: [{name: a}, {name: b}]", into: nil, path: "/x") }
         #expect(throws: ProvisionerError.self) { try KubeconfigMerge.merged(Self.cluster, into: "[1, 2", path: "/x") }
     }
+
+    static let marker = "MARKER-S3CRET-4711"
+
+    static func temporaryDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kinvm-kubeconfig-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a kubeconfig that does not parse is reported by file, line and column, never with its text, and left alone")
+    func unparsableFileIsNotQuoted() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/config"
+        let broken = "apiVersion: v1\nusers:\n- name: kinvm-lab\n  user:\n    token: \(Self.marker): x\n"
+        try broken.write(toFile: path, atomically: true, encoding: .utf8)
+        // The test can fail: Yams' own message quotes the token's line.
+        #expect(throws: (any Error).self) { try Yams.compose(yaml: broken) }
+        do { _ = try Yams.compose(yaml: broken) } catch { #expect("\(error)".contains(Self.marker)) }
+        func expectRefusal(_ what: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("\(what) edited the broken file")
+            } catch let error as ProvisionerError {
+                #expect(!error.description.contains(Self.marker), "\(error)")
+                #expect(error.message.hasPrefix("kubeconfig \(path):5:"), "\(error.message)")
+                #expect(error.message.contains("mapping values are not allowed"), "\(error.message)")
+            } catch {
+                Issue.record("\(what): \(type(of: error))")
+            }
+        }
+        expectRefusal("removeFromFile") { _ = try KubeconfigMerge.removeFromFile(cluster: "lab", path: path) }
+        expectRefusal("mergeFile") { try KubeconfigMerge.mergeFile(Self.cluster, path: path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == broken)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["config"])
+    }
 }
