@@ -7,7 +7,8 @@ import Yams
 /// current context becomes the cluster's, and every other entry and field is kept. Removal drops
 /// the three entries and clears the current context if it was the cluster's.
 ///
-/// The edits work on parsed YAML nodes; the file is written atomically with mode 0600. A file
+/// The edits work on parsed YAML nodes. The file is replaced atomically and is never readable by
+/// others (``PrivateFile``): an existing file keeps its mode and owner, a new one is 0600. A file
 /// that does not parse is reported by position only: its lines may hold tokens.
 public enum KubeconfigMerge {
     /// The name of a cluster's context (and of its cluster and user entries).
@@ -125,27 +126,8 @@ public enum KubeconfigMerge {
         }
     }
 
-    /// Writes through a temporary file in the same directory (mode 0600 from the start), then renames.
-    static func write(_ text: String, to path: String) throws(ProvisionerError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).kinvm-\(getpid())"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-            else {
-                throw ProvisionerError(.fileUnwritable, "cannot write kubeconfig \(path): creating \(temporary) failed")
-            }
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw ProvisionerError(.fileUnwritable, "cannot write kubeconfig \(path): \(reason)")
-            }
-        } catch let error as ProvisionerError {
-            throw error
-        } catch {
-            throw ProvisionerError(.fileUnwritable, "cannot write kubeconfig \(path): \(error.localizedDescription)")
-        }
+    /// Writes through a private temporary file, then renames (``PrivateFile``).
+    static func write(_ text: String, to path: String, afterWrite: (String) -> Void = { _ in }) throws(ProvisionerError) {
+        try PrivateFile.replace(path, with: text, afterWrite: afterWrite)
     }
 }
