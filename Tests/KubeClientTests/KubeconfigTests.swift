@@ -269,6 +269,9 @@ struct KubeconfigTests {
 
     @Test func insecureOnlyWhenExplicit() throws {
         func access(_ clusterBody: String) throws(KubeError) -> ClusterAccess {
+            try access(clusterBody, allowInsecure: true)
+        }
+        func access(_ clusterBody: String, allowInsecure: Bool) throws(KubeError) -> ClusterAccess {
             let yaml = """
                 current-context: c
                 clusters:
@@ -278,9 +281,10 @@ struct KubeconfigTests {
                 - name: c
                   context: {cluster: c}
                 """
-            return try Kubeconfig.parse(yaml, path: "/kc").resolve(context: nil)
+            return try Kubeconfig.parse(yaml, path: "/kc").resolve(context: nil, allowInsecure: allowInsecure)
         }
         #expect(try access("").insecureSkipTLSVerify == false)
+        #expect(try access("", allowInsecure: false).insecurity == nil)
         #expect(try access(", insecure-skip-tls-verify: false").insecureSkipTLSVerify == false)
         #expect(try access(", insecure-skip-tls-verify: \"true\"").insecureSkipTLSVerify == true)
         #expect(try access(", insecure-skip-tls-verify: true").insecureSkipTLSVerify == true)

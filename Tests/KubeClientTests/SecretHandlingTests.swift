@@ -233,4 +233,35 @@ struct SecretHandlingTests {
             }
         }
     }
+
+    // MARK: 7. Connections that do not verify the server
+
+    @Test(
+        "http:// and insecure-skip-tls-verify are refused, naming the cluster and the file, unless allowed",
+        arguments: [
+            ("server: \"http://127.0.0.1:1\"", "plain http://"),
+            ("server: \"https://127.0.0.1:1\"\n    insecure-skip-tls-verify: true", "insecure-skip-tls-verify: true"),
+        ])
+    func insecureConnections(cluster: String, reason: String) async throws {
+        let yaml = "current-context: c\nclusters:\n- name: lab\n  cluster:\n    \(cluster)\n"
+            + "users:\n- name: u\n  user: {token: \(Self.marker)}\ncontexts:\n- name: c\n  context: {cluster: lab, user: u}\n"
+        let config = try Kubeconfig.parse(yaml, path: "/home/u/.kube/config")
+        do {
+            _ = try config.resolve(context: nil)
+            Issue.record("resolved")
+        } catch {
+            expectClean(error)
+            #expect(error.code == .insecure)
+            #expect(error.message.hasPrefix(#"cluster "lab" in /home/u/.kube/config: "#), "\(error.message)")
+            #expect(error.message.contains(reason), "\(error.message)")
+        }
+        let allowed = try config.resolve(context: nil, allowInsecure: true)
+        #expect(allowed.allowsInsecureTransport && allowed.insecurity?.contains(reason) == true)
+        // The client refuses such an access too when it was not allowed where it was made.
+        var unallowed = allowed
+        unallowed.allowsInsecureTransport = false
+        #expect(throws: KubeError.self) { _ = try KubeClient(access: unallowed) }
+        let client = try KubeClient(access: allowed)
+        try await client.shutdown()
+    }
 }

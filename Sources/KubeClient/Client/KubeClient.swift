@@ -17,10 +17,12 @@ public final class KubeClient: Sendable {
     let streaming: HTTPClient
     let logger: Logger
 
-    /// A client for `access`. Checks the CA, certificate and key now, so a bad kubeconfig fails here.
+    /// A client for `access`. Checks the CA, certificate and key now, so a bad kubeconfig fails here,
+    /// and refuses a connection that does not verify the server unless `access` allows it.
     public init(access: ClusterAccess, timeout: Duration = .seconds(30), logger: Logger = Logger(label: "kinvm.kube-client"))
         throws(KubeError)
     {
+        try access.checkTransport(origin: access.source)
         self.access = access
         self.timeout = timeout
         self.logger = logger

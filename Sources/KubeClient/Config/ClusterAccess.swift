@@ -29,6 +29,9 @@ public struct ClusterAccess: Sendable, Hashable {
     public var tlsServerName: String?
     /// Only true when the kubeconfig says `insecure-skip-tls-verify: true`.
     public var insecureSkipTLSVerify: Bool
+    /// True only when the caller explicitly accepted a connection that does not verify the server
+    /// (``insecurity``); ``KubeClient`` refuses such a connection otherwise.
+    public var allowsInsecureTransport: Bool
     public var credentials: Credentials
     /// The context's namespace, if it sets one.
     public var namespace: String?
@@ -38,7 +41,7 @@ public struct ClusterAccess: Sendable, Hashable {
     public init(
         contextName: String = "", clusterName: String = "", userName: String = "", server: String,
         caCertificatePEM: String?, tlsServerName: String? = nil, insecureSkipTLSVerify: Bool = false,
-        credentials: Credentials, namespace: String? = nil, source: String = ""
+        allowsInsecureTransport: Bool = false, credentials: Credentials, namespace: String? = nil, source: String = ""
     ) {
         self.contextName = contextName
         self.clusterName = clusterName
@@ -47,6 +50,7 @@ public struct ClusterAccess: Sendable, Hashable {
         self.caCertificatePEM = caCertificatePEM
         self.tlsServerName = tlsServerName
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
+        self.allowsInsecureTransport = allowsInsecureTransport
         self.credentials = credentials
         self.namespace = namespace
         self.source = source
@@ -55,8 +59,10 @@ public struct ClusterAccess: Sendable, Hashable {
 
 extension Kubeconfig {
     /// The cluster and user of `context` (`--context`), or of current-context when nil. Files named by
-    /// the kubeconfig (CA, client certificate and key, token file) are read now.
-    public func resolve(context: String?) throws(KubeError) -> ClusterAccess {
+    /// the kubeconfig (CA, client certificate and key, token file) are read now. A cluster reached
+    /// over `http://` or with `insecure-skip-tls-verify` is refused unless `allowInsecure` (see
+    /// ``ClusterAccess/insecurity``).
+    public func resolve(context: String?, allowInsecure: Bool = false) throws(KubeError) -> ClusterAccess {
         let where_ = filesDescription
         guard let contextName = (context?.isEmpty == false ? context : currentContext), !contextName.isEmpty else {
             throw .config("current-context is not set in \(where_) and no context was given (--context)", file: where_)
@@ -109,10 +115,12 @@ extension Kubeconfig {
             }
             credentials = try self.credentials(of: user)
         }
-        return ClusterAccess(
+        let access = ClusterAccess(
             contextName: contextName, clusterName: cluster.name, userName: entry.user, server: server,
             caCertificatePEM: ca, tlsServerName: cluster.tlsServerName, insecureSkipTLSVerify: cluster.insecureSkipTLSVerify,
-            credentials: credentials, namespace: entry.namespace, source: where_)
+            allowsInsecureTransport: allowInsecure, credentials: credentials, namespace: entry.namespace, source: where_)
+        try access.checkTransport(origin: cluster.origin)
+        return access
     }
 
     private func credentials(of user: Kubeconfig.User) throws(KubeError) -> ClusterAccess.Credentials {
