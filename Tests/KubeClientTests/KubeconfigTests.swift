@@ -193,7 +193,8 @@ struct KubeconfigTests {
         try await withTemporaryDirectory { dir in
             try write("clusters: [\n  - name: a\n  bad: : :\n", to: "\(dir)/broken")
             let error = await expectKubeError(.config) { _ = try Kubeconfig.load(explicitPath: "\(dir)/broken", environment: [:]) }
-            #expect(error?.message.hasPrefix("kubeconfig \(dir)/broken is not valid YAML") == true, "\(String(describing: error))")
+            #expect(error?.message.hasPrefix("kubeconfig \(dir)/broken:") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("not valid YAML") == true, "\(String(describing: error))")
             try write("- just\n- a list\n", to: "\(dir)/list")
             let listError = await expectKubeError(.config) { _ = try Kubeconfig.load(explicitPath: "\(dir)/list", environment: [:]) }
             #expect(listError?.message == "kubeconfig \(dir)/list is not a YAML mapping (kind: Config)")
@@ -268,6 +269,9 @@ struct KubeconfigTests {
 
     @Test func insecureOnlyWhenExplicit() throws {
         func access(_ clusterBody: String) throws(KubeError) -> ClusterAccess {
+            try access(clusterBody, allowInsecure: true)
+        }
+        func access(_ clusterBody: String, allowInsecure: Bool) throws(KubeError) -> ClusterAccess {
             let yaml = """
                 current-context: c
                 clusters:
@@ -277,9 +281,10 @@ struct KubeconfigTests {
                 - name: c
                   context: {cluster: c}
                 """
-            return try Kubeconfig.parse(yaml, path: "/kc").resolve(context: nil)
+            return try Kubeconfig.parse(yaml, path: "/kc").resolve(context: nil, allowInsecure: allowInsecure)
         }
         #expect(try access("").insecureSkipTLSVerify == false)
+        #expect(try access("", allowInsecure: false).insecurity == nil)
         #expect(try access(", insecure-skip-tls-verify: false").insecureSkipTLSVerify == false)
         #expect(try access(", insecure-skip-tls-verify: \"true\"").insecureSkipTLSVerify == true)
         #expect(try access(", insecure-skip-tls-verify: true").insecureSkipTLSVerify == true)

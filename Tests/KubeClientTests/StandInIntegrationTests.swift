@@ -51,7 +51,7 @@ import Testing
     @Test func clientCertificateIssuedByTheClusterCA() async throws {
         try await withStandIn { server, _ in
             let pair = try server.issueClientCertificate(user: "ops", groups: ["system:masters"])
-            try await KubeClient.withClient(access(to: server, .clientCertificate(certificatePEM: pair.certificatePEM, keyPEM: pair.keyPEM))) {
+            try await KubeClient.withClient(access(to: server, .clientCertificate(certificatePEM: pair.certificatePEM, keyPEM: Redacted(pair.keyPEM)))) {
                 _ = try await $0.nodes()
             }
         }
@@ -97,7 +97,7 @@ import Testing
                 return try String(contentsOfFile: "\(dir)/c.pem", encoding: .utf8)
             }
             let pair = try server.issueClientCertificate(user: "admin", groups: ["system:masters"])
-            try await KubeClient.withClient(access(to: server, .clientCertificate(certificatePEM: pair.certificatePEM, keyPEM: pair.keyPEM), caPEM: otherCA)) {
+            try await KubeClient.withClient(access(to: server, .clientCertificate(certificatePEM: pair.certificatePEM, keyPEM: Redacted(pair.keyPEM)), caPEM: otherCA)) {
                 client in
                 let error = await expectKubeError(.tls) { _ = try await client.version() }
                 #expect(error?.message.contains("the server's certificate is not trusted by the kubeconfig's CA") == true, "\(String(describing: error))")
@@ -113,7 +113,7 @@ import Testing
     @Test func tlsServerNameIsTheNameChecked() async throws {
         try await withStandIn({ $0.subjectAlternativeNames = ["kubernetes.example"] }) { server, _ in
             let pair = try server.issueClientCertificate(user: "admin", groups: ["system:masters"])
-            let credentials = ClusterAccess.Credentials.clientCertificate(certificatePEM: pair.certificatePEM, keyPEM: pair.keyPEM)
+            let credentials = ClusterAccess.Credentials.clientCertificate(certificatePEM: pair.certificatePEM, keyPEM: Redacted(pair.keyPEM))
             let nodes = try await KubeClient.withClient(access(to: server, credentials, tlsServerName: "kubernetes.example")) {
                 try await $0.nodes()
             }

@@ -18,7 +18,7 @@ struct TLSSettingsTests {
             let key = try String(contentsOfFile: "\(dir)/key.pem", encoding: .utf8)
             let cert = try String(contentsOfFile: "\(dir)/cert.pem", encoding: .utf8)
             let access = ClusterAccess(
-                server: "https://127.0.0.1:1", caCertificatePEM: cert, credentials: .clientCertificate(certificatePEM: cert, keyPEM: key))
+                server: "https://127.0.0.1:1", caCertificatePEM: cert, credentials: .clientCertificate(certificatePEM: cert, keyPEM: Redacted(key)))
             let client = try KubeClient(access: access)
             try await client.shutdown()
         }
@@ -33,7 +33,7 @@ struct TLSSettingsTests {
             func attempt(ca: String?, certificate: String, key: String) async -> KubeError? {
                 let access = ClusterAccess(
                     contextName: "c", userName: "u", server: "https://127.0.0.1:1", caCertificatePEM: ca,
-                    credentials: .clientCertificate(certificatePEM: certificate, keyPEM: key), source: "/kc")
+                    credentials: .clientCertificate(certificatePEM: certificate, keyPEM: Redacted(key)), source: "/kc")
                 do {
                     let client = try KubeClient(access: access)
                     try? await client.shutdown()

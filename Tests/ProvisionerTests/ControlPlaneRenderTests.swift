@@ -417,6 +417,20 @@ struct ControlPlaneRenderTests {
         }
     }
 
+    @Test func anAdminKubeconfigThatDoesNotParseIsNotQuoted() throws {
+        // The error is on the key's line; Yams' own message quotes that line.
+        let broken = "kind: Config\nusers:\n- name: default\n  user:\n    client-key-data: S0VZLVNFQ1JFVA==: x\n"
+        #expect(throws: (any Error).self) { try Yams.compose(yaml: broken) }
+        do { _ = try Yams.compose(yaml: broken) } catch { #expect("\(error)".contains("S0VZLVNFQ1JFVA")) }
+        do throws(ProvisionerError) {
+            _ = try ControlPlaneRenderer.adminKubeconfig(broken, server: "https://192.168.150.10:6443", cluster: "lab")
+            Issue.record("parsed")
+        } catch {
+            #expect(!error.description.contains("S0VZLVNFQ1JFVA"), "\(error)")
+            #expect(error.message.contains("is not valid YAML (5:"), "\(error)")
+        }
+    }
+
     // MARK: helpers
 
     /// A user template directory holding `kubernetes/NAME` files.

@@ -17,10 +17,12 @@ public final class KubeClient: Sendable {
     let streaming: HTTPClient
     let logger: Logger
 
-    /// A client for `access`. Checks the CA, certificate and key now, so a bad kubeconfig fails here.
+    /// A client for `access`. Checks the CA, certificate and key now, so a bad kubeconfig fails here,
+    /// and refuses a connection that does not verify the server unless `access` allows it.
     public init(access: ClusterAccess, timeout: Duration = .seconds(30), logger: Logger = Logger(label: "kinvm.kube-client"))
         throws(KubeError)
     {
+        try access.checkTransport(origin: access.source)
         self.access = access
         self.timeout = timeout
         self.logger = logger
@@ -131,7 +133,7 @@ public final class KubeClient: Sendable {
             request.headers.add(name: "Host", value: host)
         }
         if let authorization = endpoint.authorization {
-            request.headers.add(name: "Authorization", value: authorization)
+            request.headers.add(name: "Authorization", value: authorization.revealed)
         }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
@@ -178,11 +180,12 @@ struct Endpoint: Sendable {
     var dnsOverride: [String: String] = [:]
     /// The real `host:port` when the URL's host was replaced.
     var hostHeader: String?
-    var authorization: String?
+    /// The header's value: a credential, so ``Redacted``.
+    var authorization: Redacted?
 
     init(access: ClusterAccess) throws(KubeError) {
         guard let url = URL(string: access.server), let scheme = url.scheme, var host = url.host, !host.isEmpty else {
-            throw .config("server \"\(access.server)\" is not a URL", file: access.source)
+            throw .config("server \"\(ServerURL.redacted(access.server))\" is not a URL", file: access.source)
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
@@ -198,9 +201,12 @@ struct Endpoint: Sendable {
         }
         switch access.credentials {
         case .bearerToken(let token):
-            authorization = "Bearer \(token)"
+            // Checked again here for accesses not made by resolve(context:): a token with a line
+            // break would otherwise fail in the HTTP client, whose error quotes the header.
+            let field = "the bearer token of user \"\(access.userName)\" in \(access.source)"
+            authorization = Redacted("Bearer " + (try BearerToken.check(token, field: field, origin: access.source)).revealed)
         case .basic(let user, let password):
-            authorization = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+            authorization = Redacted("Basic " + Data("\(user):\(password.revealed)".utf8).base64EncodedString())
         case .none, .clientCertificate:
             authorization = nil
         }

@@ -31,7 +31,7 @@ enum TLSSettings {
                 throw .config("the client certificate of \(owner) is not a PEM certificate: \(error)", file: access.source)
             }
             do {
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.revealed.utf8), format: .pem))
             } catch {
                 throw .config("the client key of \(owner) is not a PEM private key (EC or RSA): \(error)", file: access.source)
             }
@@ -51,14 +51,17 @@ enum TLSSettings {
             return KubeError(code: .cancelled, message: "cancelled", context: context)
         }
         if let error = error as? HTTPClientError {
+            // shortDescription, never description: that one prints associated values, e.g. the
+            // header values of invalidHeaderFieldValues, which include the Authorization header.
+            let reason = error.shortDescription
             switch error {
             case .cancelled:
                 return KubeError(code: .cancelled, message: "cancelled", context: context)
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout:
                 return KubeError(
-                    code: .timeout, message: "no answer from \(access.server) within \(timeout) (\(error))", context: context)
+                    code: .timeout, message: "no answer from \(access.server) within \(timeout) (\(reason))", context: context)
             default:
-                return KubeError(code: .transport, message: "cannot talk to \(access.server): \(error)", context: context)
+                return KubeError(code: .transport, message: "cannot talk to \(access.server): \(reason)", context: context)
             }
         }
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {

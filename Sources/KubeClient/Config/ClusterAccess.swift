@@ -2,26 +2,36 @@ import Foundation
 
 /// Everything needed to talk to one cluster as one user: what a kubeconfig context resolves to.
 public struct ClusterAccess: Sendable, Hashable {
-    /// How the client proves who it is.
+    /// How the client proves who it is. The secret parts are ``Redacted``: printing an access, an
+    /// error or a log line built from it never shows them.
     public enum Credentials: Sendable, Hashable {
         case none
         /// A client certificate (chain) and its private key (EC or RSA), PEM.
-        case clientCertificate(certificatePEM: String, keyPEM: String)
-        case bearerToken(String)
-        case basic(user: String, password: String)
+        case clientCertificate(certificatePEM: String, keyPEM: Redacted)
+        case bearerToken(Redacted)
+        case basic(user: String, password: Redacted)
     }
 
     public var contextName: String
     public var clusterName: String
     public var userName: String
-    /// `https://host:port`, possibly with a path prefix.
-    public var server: String
+    /// `https://host:port`, possibly with a path prefix, and never with a user name or password:
+    /// every assignment drops the URL's userinfo (``ServerURL/removingUserInfo(_:)``), so the
+    /// server can be shown in any message. kinvm never sent userinfo; credentials come from the user entry.
+    public var server: String {
+        get { serverWithoutUserInfo }
+        set { serverWithoutUserInfo = ServerURL.removingUserInfo(newValue) }
+    }
+    private var serverWithoutUserInfo: String
     /// The CA bundle that must have signed the server's certificate (PEM); nil: the system's roots.
     public var caCertificatePEM: String?
     /// The name to check the server's certificate against (and send as SNI) instead of the URL's host.
     public var tlsServerName: String?
     /// Only true when the kubeconfig says `insecure-skip-tls-verify: true`.
     public var insecureSkipTLSVerify: Bool
+    /// True only when the caller explicitly accepted a connection that does not verify the server
+    /// (``insecurity``); ``KubeClient`` refuses such a connection otherwise.
+    public var allowsInsecureTransport: Bool
     public var credentials: Credentials
     /// The context's namespace, if it sets one.
     public var namespace: String?
@@ -31,15 +41,16 @@ public struct ClusterAccess: Sendable, Hashable {
     public init(
         contextName: String = "", clusterName: String = "", userName: String = "", server: String,
         caCertificatePEM: String?, tlsServerName: String? = nil, insecureSkipTLSVerify: Bool = false,
-        credentials: Credentials, namespace: String? = nil, source: String = ""
+        allowsInsecureTransport: Bool = false, credentials: Credentials, namespace: String? = nil, source: String = ""
     ) {
         self.contextName = contextName
         self.clusterName = clusterName
         self.userName = userName
-        self.server = server
+        self.serverWithoutUserInfo = ServerURL.removingUserInfo(server)
         self.caCertificatePEM = caCertificatePEM
         self.tlsServerName = tlsServerName
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
+        self.allowsInsecureTransport = allowsInsecureTransport
         self.credentials = credentials
         self.namespace = namespace
         self.source = source
@@ -48,8 +59,10 @@ public struct ClusterAccess: Sendable, Hashable {
 
 extension Kubeconfig {
     /// The cluster and user of `context` (`--context`), or of current-context when nil. Files named by
-    /// the kubeconfig (CA, client certificate and key, token file) are read now.
-    public func resolve(context: String?) throws(KubeError) -> ClusterAccess {
+    /// the kubeconfig (CA, client certificate and key, token file) are read now. A cluster reached
+    /// over `http://` or with `insecure-skip-tls-verify` is refused unless `allowInsecure` (see
+    /// ``ClusterAccess/insecurity``).
+    public func resolve(context: String?, allowInsecure: Bool = false) throws(KubeError) -> ClusterAccess {
         let where_ = filesDescription
         guard let contextName = (context?.isEmpty == false ? context : currentContext), !contextName.isEmpty else {
             throw .config("current-context is not set in \(where_) and no context was given (--context)", file: where_)
@@ -72,12 +85,15 @@ extension Kubeconfig {
             throw .config("cluster \"\(cluster.name)\" in \(cluster.origin) has no server", file: cluster.origin)
         }
         guard server.hasPrefix("https://") || server.hasPrefix("http://"), URL(string: server)?.host != nil else {
-            throw .config("cluster \"\(cluster.name)\" in \(cluster.origin): server \"\(server)\" is not an http(s) URL", file: cluster.origin)
+            throw .config(
+                "cluster \"\(cluster.name)\" in \(cluster.origin): server \"\(ServerURL.redacted(server))\" is not an http(s) URL",
+                file: cluster.origin)
         }
         if let proxy = cluster.proxyURL {
             throw KubeError(
                 code: .unsupported,
-                message: "cluster \"\(cluster.name)\" in \(cluster.origin) uses proxy-url (\(proxy)), which kinvm does not support",
+                message: "cluster \"\(cluster.name)\" in \(cluster.origin) uses proxy-url (\(ServerURL.redacted(proxy))), "
+                    + "which kinvm does not support",
                 context: cluster.origin)
         }
         var ca = cluster.certificateAuthorityData
@@ -99,10 +115,12 @@ extension Kubeconfig {
             }
             credentials = try self.credentials(of: user)
         }
-        return ClusterAccess(
+        let access = ClusterAccess(
             contextName: contextName, clusterName: cluster.name, userName: entry.user, server: server,
             caCertificatePEM: ca, tlsServerName: cluster.tlsServerName, insecureSkipTLSVerify: cluster.insecureSkipTLSVerify,
-            credentials: credentials, namespace: entry.namespace, source: where_)
+            allowsInsecureTransport: allowInsecure, credentials: credentials, namespace: entry.namespace, source: where_)
+        try access.checkTransport(origin: cluster.origin)
+        return access
     }
 
     private func credentials(of user: Kubeconfig.User) throws(KubeError) -> ClusterAccess.Credentials {
@@ -133,7 +151,7 @@ extension Kubeconfig {
         }
         var key = user.clientKeyData
         if key == nil, let file = user.clientKey {
-            key = try readFile(file, what: "client-key of \(place)", origin: user.origin)
+            key = Redacted(try readFile(file, what: "client-key of \(place)", origin: user.origin))
         }
         switch (certificate, key) {
         case (let certificate?, let key?):
@@ -149,26 +167,22 @@ extension Kubeconfig {
             throw .config("\(place) sets both a token and a username/password; only one may be set", file: user.origin)
         }
         if let token = user.token {
-            return .bearerToken(token)
+            return .bearerToken(try BearerToken.check(token, field: "token of \(place)", origin: user.origin))
         }
         if let file = user.tokenFile {
-            let token = try readFile(file, what: "tokenFile of \(place)", origin: user.origin)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw .config("tokenFile \(file) of \(place) is empty", file: user.origin) }
-            return .bearerToken(token)
+            return .bearerToken(try BearerToken.read(file: file, field: "tokenFile of \(place)", origin: user.origin))
         }
         if let username = user.username {
-            return .basic(user: username, password: user.password ?? "")
+            return .basic(user: username, password: user.password ?? Redacted(""))
         }
         return .none
     }
 
+    /// A certificate or key file: PEM, far below 1 MiB (a bundle of a hundred CAs is ~200 KiB).
     private func readFile(_ path: String, what: String, origin: String) throws(KubeError) -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
-            throw .config("cannot read \(what) (\(path)): \(reason)", file: origin)
+        switch BoundedFile.read(path, limit: 1 << 20) {
+        case .success(let text): return text
+        case .failure(let failure): throw .config("cannot read \(what) (\(path)): \(failure)", file: origin)
         }
     }
 }

@@ -9,7 +9,8 @@ extension Kubeconfig {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw .config("kubeconfig \(path) is not valid YAML: \(error)", file: path)
+            // Never `\(error)`: Yams quotes the offending line, which may be the token's.
+            throw .config("kubeconfig \(YAMLProblem(error).described(file: path))", file: path)
         }
         var config = Kubeconfig()
         config.files = [path]
@@ -94,12 +95,12 @@ private struct FieldReader {
             name: name,
             clientCertificateData: try base64(body, "client-certificate-data", in: place),
             clientCertificate: try string(body, "client-certificate", in: place).map(absolute),
-            clientKeyData: try base64(body, "client-key-data", in: place),
+            clientKeyData: try base64(body, "client-key-data", in: place).map { Redacted($0) },
             clientKey: try string(body, "client-key", in: place).map(absolute),
-            token: try string(body, "token", in: place),
+            token: try string(body, "token", in: place).map { Redacted($0) },
             tokenFile: try string(body, "tokenFile", in: place).map(absolute),
             username: try string(body, "username", in: place),
-            password: try string(body, "password", in: place),
+            password: try string(body, "password", in: place).map { Redacted($0) },
             execCommand: execCommand,
             authProvider: authProvider,
             impersonate: try string(body, "as", in: place),

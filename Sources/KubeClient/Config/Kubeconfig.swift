@@ -6,6 +6,7 @@ import Foundation
 public struct Kubeconfig: Sendable, Hashable {
     public struct Cluster: Sendable, Hashable {
         public var name: String
+        /// As written: show it only through ``ServerURL/redacted(_:)`` (it may carry a password).
         public var server: String?
         /// PEM, decoded from `certificate-authority-data`.
         public var certificateAuthorityData: String?
@@ -14,6 +15,7 @@ public struct Kubeconfig: Sendable, Hashable {
         public var tlsServerName: String?
         /// Only true when the file says `insecure-skip-tls-verify: true`.
         public var insecureSkipTLSVerify: Bool
+        /// As written: show it only through ``ServerURL/redacted(_:)`` (it may carry a password).
         public var proxyURL: String?
         /// The file this entry came from.
         public var origin: String
@@ -24,13 +26,13 @@ public struct Kubeconfig: Sendable, Hashable {
         /// PEM, decoded from `client-certificate-data`.
         public var clientCertificateData: String?
         public var clientCertificate: String?
-        /// PEM, decoded from `client-key-data`.
-        public var clientKeyData: String?
+        /// PEM, decoded from `client-key-data`. Credentials are ``Redacted``: they never print.
+        public var clientKeyData: Redacted?
         public var clientKey: String?
-        public var token: String?
+        public var token: Redacted?
         public var tokenFile: String?
         public var username: String?
-        public var password: String?
+        public var password: Redacted?
         /// `exec.command` when the user runs a credential plugin (not supported).
         public var execCommand: String?
         /// `auth-provider.name` (not supported).

@@ -10,7 +10,7 @@ public struct KubeError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Kind: String, Sendable, Hashable {
             case config, transport, tls, unauthorized, forbidden, notFound, conflict, alreadyExists, invalid
-            case badRequest, tooManyRequests, gone, server, decoding, timeout, unsupported, cancelled
+            case badRequest, tooManyRequests, gone, server, decoding, timeout, unsupported, cancelled, insecure
         }
 
         private let kind: Kind
@@ -50,6 +50,9 @@ public struct KubeError: Error, Sendable, CustomStringConvertible {
         public static let unsupported = Code(.unsupported)
         /// The task was cancelled.
         public static let cancelled = Code(.cancelled)
+        /// The kubeconfig asks for a connection that does not verify the server (`http://`,
+        /// `insecure-skip-tls-verify`) and the caller did not allow it.
+        public static let insecure = Code(.insecure)
 
         public var description: String { kind.rawValue }
     }

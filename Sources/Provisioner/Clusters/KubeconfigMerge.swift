@@ -1,4 +1,5 @@
 import Foundation
+import struct KubeClient.YAMLProblem
 import Yams
 
 /// Merging a cluster's kubeconfig into the user's, and taking it out again, the way `kind` does:
@@ -6,7 +7,9 @@ import Yams
 /// current context becomes the cluster's, and every other entry and field is kept. Removal drops
 /// the three entries and clears the current context if it was the cluster's.
 ///
-/// The edits work on parsed YAML nodes; the file is written atomically with mode 0600.
+/// The edits work on parsed YAML nodes. The file is replaced atomically and is never readable by
+/// others (``PrivateFile``): an existing file keeps its mode and owner, a new one is 0600. A file
+/// that does not parse is reported by position only: its lines may hold tokens.
 public enum KubeconfigMerge {
     /// The name of a cluster's context (and of its cluster and user entries).
     public static func contextName(cluster: String) -> String { "kinvm-\(cluster)" }
@@ -25,7 +28,7 @@ public enum KubeconfigMerge {
     /// `kubeconfig` must hold exactly one cluster, user and context.
     public static func merged(_ kubeconfig: String, into existing: String?, path: String) throws(ProvisionerError) -> String {
         let source = try parse(kubeconfig, what: "the cluster's kubeconfig")
-        var target = try parse(existing ?? "", what: path)
+        var target = try parse(existing ?? "", what: "kubeconfig \(path)")
         guard let context = single(source, "contexts"), let name = context["name"]?.string else {
             throw ProvisionerError(.invalidArgument, "the cluster's kubeconfig must hold exactly one context")
         }
@@ -44,7 +47,7 @@ public enum KubeconfigMerge {
     /// `existing` without the cluster's entries; nil when it had none (nothing to write).
     public static func removing(cluster: String, from existing: String, path: String) throws(ProvisionerError) -> String? {
         let name = contextName(cluster: cluster)
-        var target = try parse(existing, what: path)
+        var target = try parse(existing, what: "kubeconfig \(path)")
         var changed = false
         for section in ["clusters", "users", "contexts"] {
             let list = entries(target, section)
@@ -84,7 +87,8 @@ public enum KubeconfigMerge {
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw ProvisionerError(.invalidArgument, "\(what) is not valid YAML: \(error)")
+            // Never `\(error)`: Yams quotes the offending line, which may hold a token.
+            throw ProvisionerError(.invalidArgument, YAMLProblem(error).described(file: what) + "; nothing was changed")
         }
         guard let node else {
             return .mapping(
@@ -122,27 +126,8 @@ public enum KubeconfigMerge {
         }
     }
 
-    /// Writes through a temporary file in the same directory (mode 0600 from the start), then renames.
-    static func write(_ text: String, to path: String) throws(ProvisionerError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).kinvm-\(getpid())"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-            else {
-                throw ProvisionerError(.fileUnwritable, "cannot write kubeconfig \(path): creating \(temporary) failed")
-            }
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw ProvisionerError(.fileUnwritable, "cannot write kubeconfig \(path): \(reason)")
-            }
-        } catch let error as ProvisionerError {
-            throw error
-        } catch {
-            throw ProvisionerError(.fileUnwritable, "cannot write kubeconfig \(path): \(error.localizedDescription)")
-        }
+    /// Writes through a private temporary file, then renames (``PrivateFile``).
+    static func write(_ text: String, to path: String, afterWrite: (String) -> Void = { _ in }) throws(ProvisionerError) {
+        try PrivateFile.replace(path, with: text, afterWrite: afterWrite)
     }
 }

@@ -1,3 +1,4 @@
+import struct KubeClient.YAMLProblem
 import Yams
 
 extension ControlPlaneRenderer {
@@ -78,7 +79,8 @@ extension ControlPlaneRenderer {
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw kubeconfigError("is not valid YAML: \(error)")
+            // Never `\(error)`: Yams quotes the offending line, and this file holds the admin's key.
+            throw kubeconfigError("is not valid YAML (\(YAMLProblem(error)))")
         }
         guard let node, case .mapping = node, (node["kind"]?.string ?? "Config") == "Config" else {
             throw kubeconfigError("is not a kubeconfig (a mapping of kind: Config)")

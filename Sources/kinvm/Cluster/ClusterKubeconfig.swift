@@ -8,8 +8,9 @@ struct ClusterKubeconfig: AsyncParsableCommand {
         discussion: """
             The kubeconfig is read from the control-plane guest through the guest agent and points \
             at the control plane's address. --merge writes the kinvm-NAME cluster, user and context \
-            into $KUBECONFIG's first file (else ~/.kube/config; created with mode 0600) and makes it \
-            the current context; `cluster delete` takes them out again.
+            into $KUBECONFIG's first file (else ~/.kube/config; a new file gets mode 0600, an existing \
+            one keeps its mode and owner) and makes it the current context; `cluster delete` takes \
+            them out again.
             """)
 
     @Argument(help: "The cluster name.")

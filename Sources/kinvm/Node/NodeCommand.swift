@@ -22,25 +22,6 @@ struct NodeCommand: AsyncParsableCommand {
         subcommands: [NodeAdd.self, NodeList.self, NodeResize.self, NodeRemove.self])
 }
 
-/// Which cluster: the kubeconfig and context, as kubectl takes them.
-struct KubeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The kubeconfig file (default: $KUBECONFIG, several files merged, else ~/.kube/config).", valueName: "file"))
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context (default: its current-context).")
-    var context: String?
-
-    /// The resolved cluster access; a bad kubeconfig is one stderr line and exit 1.
-    func access() throws -> ClusterAccess {
-        do {
-            return try Kubeconfig.load(explicitPath: kubeconfig).resolve(context: context)
-        } catch {
-            Terminal.error("\(error); nothing was changed")
-            throw ExitCode.failure
-        }
-    }
-}
-
 extension NodeCommand {
     /// Opens libvirt and the API, runs `body` with a node manager, and closes both. A failure is
     /// printed as `kinvm: …` (with its guest logs on the following lines) and exit status 1.
@@ -62,10 +43,10 @@ extension NodeCommand {
     }
 
     static func makeClient(_ access: ClusterAccess) throws -> KubeClient {
-        do {
+        do throws(KubeError) {
             return try KubeClient(access: access)
         } catch {
-            Terminal.error("\(error); nothing was changed")
+            Terminal.error("\(error)\(KubeOptions.hint(error)); nothing was changed")
             throw ExitCode.failure
         }
     }
