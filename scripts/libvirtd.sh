@@ -86,9 +86,34 @@ check_netns_name() {
 
 netns_uri() { echo "qemu+unix:///system?socket=$RUN_DIR/$1/libvirt-sock"; }
 
+# --- cgroups ----------------------------------------------------------------
+
+# On cgroup v1 a new cpuset cgroup starts with no CPUs and no memory nodes, and libvirt copies
+# its parent's when it makes one. When the `machine` partition does not exist yet and two guests
+# start at once (kinvm doctor probes kvm and qemu together), the second can read the partition
+# before its CPUs are copied: its `emulator/tasks` write then fails with ENOSPC ("No space left
+# on device") and the guest does not start. Seen after the test run's libvirtds went away and
+# took the partition with them. Have the partition, filled in, before any libvirtd starts a guest,
+# and let new cpusets inherit their parent's (cgroup.clone_children). Idempotent; nothing on
+# cgroup v2 or without the cpuset hierarchy.
+prepare_cpuset() {
+    local root=/sys/fs/cgroup/cpuset
+    [ -f "$root/cpuset.cpus" ] || return 0
+    echo 1 >"$root/cgroup.clone_children" 2>/dev/null || log "warning: cannot set $root/cgroup.clone_children"
+    mkdir -p "$root/machine" 2>/dev/null || { log "warning: cannot create $root/machine"; return 0; }
+    local file
+    for file in cpuset.cpus cpuset.mems; do
+        if [ -z "$(cat "$root/machine/$file" 2>/dev/null)" ]; then
+            cat "$root/$file" >"$root/machine/$file" 2>/dev/null || log "warning: cannot fill $root/machine/$file"
+        fi
+    done
+    echo 1 >"$root/machine/cgroup.clone_children" 2>/dev/null || true
+}
+
 # --- system instance --------------------------------------------------------
 
 start_system() {
+    prepare_cpuset
     if has_systemd; then
         answers "$SYSTEM_URI" && { log "system libvirtd answers at $SYSTEM_URI"; return 0; }
         systemctl start libvirtd || die "systemctl start libvirtd failed"
@@ -163,6 +188,7 @@ status_system() {
 start_netns() {
     local name=$1 fresh=$2
     check_netns_name "$name"
+    prepare_cpuset
     local inst=$INSTANCES_DIR/$name sock=$RUN_DIR/$name uri nsfile=/run/netns/$name
     uri=$(netns_uri "$name")
     command -v libvirtd >/dev/null || die "libvirtd not installed (run scripts/setup-host.sh)"

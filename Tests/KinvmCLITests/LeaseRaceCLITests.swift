@@ -85,10 +85,10 @@ struct LeaseRaceCLITests {
 
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
-        let start = Date()
-        let takeover = try await CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "30s", "-c", Self.uri])
+        // The holder's lease holds for 60 s after its last renewal; waiting at most 20 s, the
+        // takeover can only come from seeing the holder dead.
+        let takeover = try await CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "20s", "-c", Self.uri])
         #expect(takeover.status == 0 && takeover.stdout.hasPrefix("deleted cluster \(cluster)"), "\(takeover.stdout)\n\(takeover.stderr)")
-        #expect(Date().timeIntervalSince(start) < 10, "the dead holder's lease was taken over at once, not after its expiry")
         #expect(try await leftovers(connection) == [])
         try? FileManager.default.removeItem(atPath: pause)
         await connection.close()

@@ -6,6 +6,16 @@ import Testing
 struct KubeconfigTests {
     static let caPEM = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"
 
+    @Test("an endless or huge kubeconfig is refused after its limit, not read whole")
+    func endlessFile() {
+        do {
+            _ = try Kubeconfig.read("/dev/zero")
+            Issue.record("/dev/zero was read as a kubeconfig")
+        } catch {
+            #expect(error.code == .config && error.message.contains("cannot read kubeconfig /dev/zero: it is larger than"), "\(error)")
+        }
+    }
+
     static func file(context: String, cluster: String, user: String, server: String, current: String? = nil, extraUser: String = "") -> String {
         """
         apiVersion: v1

@@ -175,6 +175,23 @@ struct ImageDownloadTests {
         }
     }
 
+    @Test("credentials in an image URL (user:password, a signed query) never reach a message")
+    func credentialsHidden() async throws {
+        #expect(
+            ImageDownload.displayed("https://u:SECRET@h.example/x.qcow2?version=1&X-Amz-Signature=SECRET2&token=S3#f")
+                == "https://REDACTED@h.example/x.qcow2?version=1&X-Amz-Signature=REDACTED&token=REDACTED#f")
+        #expect(ImageDownload.displayed("https://h.example/x.qcow2") == "https://h.example/x.qcow2")
+        let served = try Served.start()
+        defer { served.stop() }
+        let missing = served.server.url("missing.qcow2").replacingOccurrences(of: "http://", with: "http://dev:SECRET@") + "?token=SECRET2"
+        do throws(ProvisionerError) {
+            try await ImageDownload.download(try ImageDownload.url(missing), to: "\(served.directory)/a")
+            Issue.record("a missing file was downloaded")
+        } catch {
+            #expect(error.message.contains("REDACTED@") && !error.message.contains("SECRET"), "\(error)")
+        }
+    }
+
     @Test("a server that stops sending times out; cancelling the task stops the download")
     func stallAndCancel() async throws {
         let served = try Served.start()

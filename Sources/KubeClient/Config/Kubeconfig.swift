@@ -106,15 +106,15 @@ extension Kubeconfig {
         return try read(path)
     }
 
+    /// The most a kubeconfig file may hold (a `KUBECONFIG=/dev/zero` is refused, not read whole).
+    static let fileLimit = 4 << 20
+
     /// Reads and parses one file.
     static func read(_ path: String) throws(KubeError) -> Kubeconfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .config("cannot read kubeconfig \(path): \(error.localizedDescription)", file: path)
+        switch BoundedFile.read(path, limit: fileLimit) {
+        case .success(let text): return try parse(text, path: path)
+        case .failure(let failure): throw .config("cannot read kubeconfig \(path): \(failure)", file: path)
         }
-        return try parse(text, path: path)
     }
 
     /// `~/x` and relative paths made absolute (relative to the current directory).

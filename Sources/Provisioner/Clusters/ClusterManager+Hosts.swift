@@ -166,6 +166,9 @@ extension ClusterManager {
         for (host, reason) in unreachableHosts(of: spec) {
             progress(ClusterProgress(node: nil, step: "host \(host) is unreachable (\(reason)); its record is brought up to date later"))
         }
+        // A first create checks pools and the image before it makes anything; a re-run or an
+        // apply keeps what exists.
+        if records.isEmpty { try await preflight(spec) }
         let bridged = spec.network.mode == .bridged
         let metadata = ClusterNetworkMetadata(
             cluster: spec.name, created: created, ttlSeconds: spec.ttl, spec: spec.yaml(),

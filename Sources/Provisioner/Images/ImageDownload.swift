@@ -1,4 +1,5 @@
 import Foundation
+import KubeClient
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -17,13 +18,33 @@ public enum ImageDownload {
         return lower.hasPrefix("http://") || lower.hasPrefix("https://")
     }
 
+    /// Query parameters whose values are credentials (signed URLs, tokens), by name fragment.
+    static let secretParameters = ["token", "sig", "secret", "pass", "key", "auth", "cred", "x-amz-", "x-goog-"]
+
+    /// A URL as messages and logs show it: the user name and password (`https://user:PASS@host`)
+    /// and the values of credential-like query parameters (`?token=…`, `X-Amz-Signature=…`)
+    /// replaced by `REDACTED`.
+    public static func displayed(_ text: String) -> String {
+        let redacted = ServerURL.redacted(text)
+        guard let question = redacted.firstIndex(of: "?") else { return redacted }
+        let afterQuery = redacted[redacted.index(after: question)...]
+        let end = afterQuery.firstIndex(of: "#") ?? redacted.endIndex
+        let pairs = redacted[redacted.index(after: question)..<end].split(separator: "&", omittingEmptySubsequences: false).map { pair in
+            let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            let lower = name.lowercased()
+            guard pair.contains("="), secretParameters.contains(where: { lower.contains($0) }) else { return String(pair) }
+            return name + "=REDACTED"
+        }
+        return String(redacted[...question]) + pairs.joined(separator: "&") + String(redacted[end...])
+    }
+
     /// Parses an http or https URL with a host.
     /// - Throws: `.invalidArgument` naming the URL and what is wrong with it.
     public static func url(_ source: String) throws(ProvisionerError) -> URL {
         guard let url = URL(string: source), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty
         else {
-            throw ProvisionerError(.invalidArgument, "'\(source)' is not an http or https URL with a host")
+            throw ProvisionerError(.invalidArgument, "'\(displayed(source))' is not an http or https URL with a host")
         }
         return url
     }
@@ -70,7 +91,7 @@ public enum ImageDownload {
         guard FileManager.default.createFile(atPath: destination, contents: nil),
             let handle = FileHandle(forWritingAtPath: destination)
         else {
-            throw ProvisionerError(.fileUnreadable, "cannot create '\(destination)' to download '\(url.absoluteString)' into")
+            throw ProvisionerError(.fileUnreadable, "cannot create '\(destination)' to download '\(displayed(url.absoluteString))' into")
         }
         let delegate = DownloadDelegate(url: url, handle: handle, idleTimeout: idleTimeout, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
@@ -114,7 +135,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, Sendable
         self.state = Mutex(State(handle: handle))
     }
 
-    private var source: String { url.absoluteString }
+    private var source: String { ImageDownload.displayed(url.absoluteString) }
 
     func start(_ task: URLSessionDataTask, continuation: CheckedContinuation<Result<UInt64, ProvisionerError>, Never>) {
         let alreadyCancelled = state.withLock { state in

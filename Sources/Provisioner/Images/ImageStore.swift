@@ -53,11 +53,12 @@ public struct ImageStore: Sendable {
         idleTimeout: Duration = .seconds(60), progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
     ) async throws(ProvisionerError) -> ImageInfo {
         let url = try ImageDownload.url(source)
+        let shown = ImageDownload.displayed(source)
         let name = name ?? ImageDownload.defaultVolumeName(for: url)
         do throws(ProvisionerError) {
             try Self.validateVolumeName(name)
         } catch {
-            throw ProvisionerError(.invalidArgument, "\(error.message) (from '\(source)'); give one with --name")
+            throw ProvisionerError(.invalidArgument, "\(error.message) (from '\(shown)'); give one with --name")
         }
         let expected = try expectedSHA256.map { (hex) throws(ProvisionerError) in try Self.normalizeSHA256(hex) }
         // Everything that can be checked is checked before a possibly long download.
@@ -71,9 +72,9 @@ public struct ImageStore: Sendable {
             } catch {
                 throw ProvisionerError(error.code, error.message + "; nothing was imported", underlying: error.underlying)
             }
-            logger.info("downloaded image", metadata: ["url": "\(source)", "volume": "\(name)"])
+            logger.info("downloaded image", metadata: ["url": "\(shown)", "volume": "\(name)"])
             return try await importFile(
-                path, source: source, name: name, pool: poolName, expectedSHA256: expected, progress: progress)
+                path, source: shown, name: name, pool: poolName, expectedSHA256: expected, progress: progress)
         }
     }
 

@@ -190,6 +190,23 @@ struct MultiHostClusterTests {
         }
     }
 
+    @Test("a first create checks pools and the image on every host before it makes anything")
+    func preflightBeforeNetwork() async throws {
+        let hosts = try ["h1", "h2"].map(TestHost.make)
+        defer { hosts.forEach { $0.remove() } }
+        let spec = try Self.spec(hosts: hosts, workers: 1).with { $0.image = VolumeRef(pool: "images", volume: "missing.qcow2") }
+        let manager = try await Self.manager(spec)
+        defer { Task { await manager.fleet.close() } }
+        let error = await expectProvisionerError(.notFound, containing: ["no image images/missing.qcow2", "nothing was created"]) {
+            _ = try await manager.create(spec, options: ClusterOptions(readyTimeout: .seconds(5)))
+        }
+        #expect(error?.message.contains("on host h1") == true, "\(String(describing: error))")
+        for member in manager.fleet.members {
+            #expect(try await member.connection.networkIfPresent(named: "kinvm-lab") == nil)
+            #expect(try await member.connection.networkIfPresent(named: "kinvm-lease-lab") == nil, "the lease is released")
+        }
+    }
+
     @Test("a host only the record names is never opened: delete leaves it pending as not given, retries nothing")
     func recordedHostNotGiven() async throws {
         let hosts = try ["h1", "h2"].map(TestHost.make)

@@ -60,15 +60,16 @@ public actor ClusterLease {
                 try await removeStale(heldUUID, cluster: cluster, on: connection)
                 continue
             }
+            // Said once, as soon as a live holder is seen (whether or not there is time to wait).
+            if !announced, wait > .zero {
+                waiting("cluster '\(cluster)' is being changed by \(holder.holderDescription); waiting up to \(wait) for it to finish")
+                announced = true
+            }
             guard ContinuousClock.now < deadline else {
                 throw ProvisionerError(
                     .inUse,
                     "cluster '\(cluster)' is being changed by \(holder.holderDescription); try again once it is done "
                         + "(or wait longer with --lease-wait)")
-            }
-            if !announced {
-                waiting("cluster '\(cluster)' is being changed by \(holder.holderDescription); waiting for it to finish")
-                announced = true
             }
             try await WaitDeadline.sleep(.milliseconds(250))
         }

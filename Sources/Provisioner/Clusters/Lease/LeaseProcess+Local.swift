@@ -8,8 +8,16 @@ extension LeaseProcess {
     public static let current: LeaseProcess = {
         let pid = getpid()
         return LeaseProcess(
-            machine: ProcessInfo.processInfo.hostName, bootID: bootID(), pid: pid, startTicks: startTicks(of: pid) ?? 0)
+            machine: hostName(), bootID: bootID(), pid: pid, startTicks: startTicks(of: pid) ?? 0)
     }()
+
+    /// gethostname(2): not ProcessInfo.hostName, which asks DNS for the canonical name (slow, and
+    /// traffic kinvm has no reason to make).
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        return String(cString: buffer)
+    }
 
     /// Whether `process` (on this machine) still runs: its pid exists and started when recorded.
     public static func isAlive(_ process: LeaseProcess) -> Bool {
