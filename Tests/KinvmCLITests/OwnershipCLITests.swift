@@ -142,6 +142,39 @@ struct OwnershipCLITests {
         #expect(gcText.stdout.contains("would delete cluster lab") && gcText.stdout.contains("leftover volume images/lab-workers-2-seed.iso"), "\(gcText.stdout)")
     }
 
+    @Test("vm delete removes only console logs kinvm recorded: not a foreign domain's log file or directory, not a symlink")
+    func consoleLogs() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let userFile = directory + "/precious.txt"
+        let userDirectory = directory + "/precious-dir"
+        try "keep me\n".write(toFile: userFile, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: userDirectory + "/inner", withIntermediateDirectories: true)
+        // A kinvm guest whose recorded log was swapped for a symlink to the user's file.
+        let link = directory + "/web-1-console.log"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: userFile)
+        func serial(_ path: String) -> String { "<serial type='file'><source path='\(path)'/><target port='0'/></serial>" }
+        let domains = [("foreign-file", userFile, ""), ("foreign-dir", userDirectory, ""),
+                       ("web-1", link, """
+                           <metadata><kinvm:instance xmlns:kinvm="https://kinvm.dev/xmlns/kinvm/1" owner="kinvm" \
+                           created="2026-01-01T00:00:00Z" console-log="\(link)"/></metadata>
+                           """)].map { name, log, metadata in
+            """
+                  <domain type='test'><name>\(name)</name>\(metadata)<memory unit='KiB'>131072</memory><vcpu>1</vcpu>
+                  <os><type arch='x86_64'>hvm</type></os><devices>\(serial(log))</devices></domain>
+            """
+        }
+        let path = directory + "/logs.xml"
+        try TestDriverHost.document(domains).write(toFile: path, atomically: true, encoding: .utf8)
+        for (name, force) in [("foreign-file", true), ("foreign-dir", true), ("web-1", false)] {
+            let result = try CLIRunner.run(["vm", "delete", name, "-c", "test://\(path)"] + (force ? ["--force"] : []))
+            #expect(result.status == 0 && result.stdout.hasPrefix("deleted \(name)"), "\(name): \(result.stdout)\(result.stderr)")
+            #expect(!result.stdout.contains("deleted console log"), "\(name): \(result.stdout)")
+        }
+        #expect(try String(contentsOfFile: userFile, encoding: .utf8) == "keep me\n")
+        #expect(FileManager.default.fileExists(atPath: userDirectory + "/inner"))
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == userFile, "the link itself is not kinvm's file either")
+    }
+
     @Test("without the cluster's record, no volume is deleted for looking like a node's")
     func noRecordNoLeftovers() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
