@@ -15,6 +15,8 @@ import Glibc
 struct LeaseRaceCLITests {
     static var uri: String { ProcessInfo.processInfo.environment["KINVM_TEST_NETNS_URI"] ?? "" }
     let cluster = "race\(UUID().uuidString.prefix(6).lowercased())"
+    /// `cluster delete` edits the kubeconfig: a scratch one, never the user's.
+    var environment: [String: String] { ["KUBECONFIG": NSTemporaryDirectory() + "/kinvm-lease-race-\(cluster).kubeconfig"] }
 
     /// The cluster's record: an inactive network with kinvm's metadata, as `cluster create` leaves
     /// it before any guest.
@@ -47,8 +49,8 @@ struct LeaseRaceCLITests {
         let connection = try await Connection.open(Self.uri)
         for round in 0..<15 {
             try await makeRecord(connection)
-            async let first = CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "60s", "-c", Self.uri])
-            async let second = CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "60s", "-c", Self.uri])
+            async let first = CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "60s", "-c", Self.uri], environment: environment)
+            async let second = CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "60s", "-c", Self.uri], environment: environment)
             let results = try await [first, second]
             let deleted = results.filter { $0.status == 0 && $0.stdout.hasPrefix("deleted cluster \(cluster)") }
             let missing = results.filter { $0.status == 1 && $0.stderr.contains("no cluster '\(cluster)'") }
@@ -66,10 +68,10 @@ struct LeaseRaceCLITests {
         let holder = Process()
         holder.executableURL = CLIRunner.binary
         holder.arguments = ["cluster", "delete", cluster, "-c", Self.uri]
-        var environment = ProcessInfo.processInfo.environment
-        environment["KINVM_PAUSE_AT"] = "cluster.lease-taken:\(cluster)"
-        environment["KINVM_PAUSE_FILE"] = pause
-        holder.environment = environment
+        var holderEnvironment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        holderEnvironment["KINVM_PAUSE_AT"] = "cluster.lease-taken:\(cluster)"
+        holderEnvironment["KINVM_PAUSE_FILE"] = pause
+        holder.environment = holderEnvironment
         holder.standardOutput = FileHandle.nullDevice
         holder.standardError = FileHandle.nullDevice
         try holder.run()
@@ -77,7 +79,7 @@ struct LeaseRaceCLITests {
         while !FileManager.default.fileExists(atPath: pause), Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(FileManager.default.fileExists(atPath: pause), "the holder never took the lease")
 
-        let refused = try await CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "2s", "-c", Self.uri])
+        let refused = try await CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "2s", "-c", Self.uri], environment: environment)
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("is being changed by kinvm pid \(holder.processIdentifier)"), "\(refused.stderr)")
         #expect(refused.stderr.contains("`cluster delete`"), "\(refused.stderr)")
@@ -87,7 +89,7 @@ struct LeaseRaceCLITests {
         holder.waitUntilExit()
         // The holder's lease holds for 60 s after its last renewal; waiting at most 20 s, the
         // takeover can only come from seeing the holder dead.
-        let takeover = try await CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "20s", "-c", Self.uri])
+        let takeover = try await CLIRunner.runDetached(["cluster", "delete", cluster, "--lease-wait", "20s", "-c", Self.uri], environment: environment)
         #expect(takeover.status == 0 && takeover.stdout.hasPrefix("deleted cluster \(cluster)"), "\(takeover.stdout)\n\(takeover.stderr)")
         #expect(try await leftovers(connection) == [])
         try? FileManager.default.removeItem(atPath: pause)
