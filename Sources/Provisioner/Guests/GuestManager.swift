@@ -1,4 +1,5 @@
 import DomainTemplates
+import KubeClient
 import LibXML2
 import Libvirt
 import Logging
@@ -137,6 +138,6 @@ public struct GuestManager: Sendable {
                 GuestInfo.NIC(
                     type: $0.kind.rawValue, network: $0.kind == .network ? $0.network : nil, mac: $0.mac, model: $0.model)
             },
-            consoleLog: spec.consoleLog, join: metadata?.join, apiServer: metadata?.apiServer)
+            consoleLog: spec.consoleLog, join: metadata?.join, apiServer: metadata?.apiServer.map(ServerURL.removingUserInfo))
     }
 }
