@@ -1,6 +1,9 @@
 import Foundation
 import KinvmTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `cluster delete` and `gc` delete on a host that also holds other people's objects, through
 /// the real binary (test-driver host files, loaded afresh by every run, so a dry run and a real run
@@ -124,8 +127,34 @@ struct OwnershipCLITests {
         let text = try CLIRunner.run(["cluster", "delete", "lab", "--dry-run", "-c", uri])
         #expect(text.stdout.hasPrefix("would delete cluster lab: 1 guests, 3 volumes, network kinvm-lab\n"), "\(text.stdout)")
 
-        let real = try CLIRunner.run(["cluster", "delete", "lab", "-o", "json", "-c", uri], environment: ["KUBECONFIG": directory + "/kubeconfig"])
+        // The user's kubeconfig (mode 0640, another cluster's entries too) loses only kinvm-lab's
+        // entries and keeps its mode; no temporary file is left next to it.
+        let kubeconfig = directory + "/kube/config"
+        try FileManager.default.createDirectory(atPath: directory + "/kube", withIntermediateDirectories: true)
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - {name: kinvm-lab, cluster: {server: "https://192.168.150.10:6443"}}
+            - {name: work, cluster: {server: "https://10.1.1.1:6443"}}
+            users:
+            - {name: kinvm-lab, user: {token: lab-token}}
+            - {name: me, user: {token: my-token}}
+            contexts:
+            - {name: kinvm-lab, context: {cluster: kinvm-lab, user: kinvm-lab}}
+            - {name: work, context: {cluster: work, user: me}}
+            current-context: work
+
+            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        chmod(kubeconfig, 0o640)
+        let real = try CLIRunner.run(["cluster", "delete", "lab", "-o", "json", "-c", uri], environment: ["KUBECONFIG": kubeconfig])
         #expect(real.status == 0, "\(real.stderr)")
+        let edited = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+        #expect(!edited.contains("kinvm-lab") && edited.contains("my-token") && edited.contains("current-context: work"), "\(edited)")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: kubeconfig)[.posixPermissions] as? Int)
+        #expect(mode == 0o640, "mode \(String(mode, radix: 8))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/kube") == ["config"])
+        #expect(!(real.stdout + real.stderr).contains("lab-token") && !(real.stdout + real.stderr).contains("my-token"))
         let done = try #require(try Self.json(real.stdout) as? [[String: Any]]).first ?? [:]
         #expect(Self.deleted(done) == expected, "\(real.stdout)")
         // The metadata's foreign volume is not attached to the guest: kept, not deleted.
