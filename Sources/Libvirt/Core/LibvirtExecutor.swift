@@ -63,9 +63,15 @@ public final class LibvirtExecutor: TaskExecutor, @unchecked Sendable {
     /// Runs a blocking body on a pool thread and returns its result to the awaiting task.
     ///
     /// When the caller already runs on one of this pool's threads, the body runs in place.
+    ///
+    /// A checked continuation, not an unsafe one: besides catching a double resume, its resume
+    /// goes through a lock ThreadSanitizer sees. With `withUnsafeContinuation` the hand-over of the
+    /// result from the pool thread to the resumed task is ordered only inside libswift_Concurrency,
+    /// which ThreadSanitizer does not see, and every call is reported as a data race
+    /// (`Repro/tsan-unsafe-continuation`).
     func run<T>(_ body: @escaping @Sendable () -> Result<T, LibvirtError>) async throws(LibvirtError) -> T {
         if isCurrent { return try body().get() }
-        let result: Result<T, LibvirtError> = await withUnsafeContinuation { continuation in
+        let result: Result<T, LibvirtError> = await withCheckedContinuation { continuation in
             submit(.closure { continuation.resume(returning: body()) })
         }
         return try result.get()
