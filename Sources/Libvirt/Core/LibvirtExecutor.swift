@@ -64,17 +64,22 @@ public final class LibvirtExecutor: TaskExecutor, @unchecked Sendable {
     ///
     /// When the caller already runs on one of this pool's threads, the body runs in place.
     ///
-    /// A checked continuation, not an unsafe one: besides catching a double resume, its resume
-    /// goes through a lock ThreadSanitizer sees. With `withUnsafeContinuation` the hand-over of the
-    /// result from the pool thread to the resumed task is ordered only inside libswift_Concurrency,
-    /// which ThreadSanitizer does not see, and every call is reported as a data race
-    /// (`Repro/tsan-unsafe-continuation`).
+    /// The result crosses threads in a ``Handover`` (a pthread mutex), not in the continuation:
+    /// the ordering a continuation's resume gives is made inside libswift_Concurrency, which
+    /// ThreadSanitizer does not see, so it reported every call (and everything the pool thread
+    /// did before it, such as initialising a `Connection`) as a data race
+    /// (`Repro/tsan-unsafe-continuation`). A mutex is ordering it does see, and costs one
+    /// uncontended lock per call.
     func run<T>(_ body: @escaping @Sendable () -> Result<T, LibvirtError>) async throws(LibvirtError) -> T {
         if isCurrent { return try body().get() }
-        let result: Result<T, LibvirtError> = await withCheckedContinuation { continuation in
-            submit(.closure { continuation.resume(returning: body()) })
+        let handover = Handover<Result<T, LibvirtError>>()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            submit(.closure {
+                handover.put(body())
+                continuation.resume()
+            })
         }
-        return try result.get()
+        return try handover.take().get()
     }
 
     /// Runs a blocking body on a pool thread, for work that must not wait for a task (deinit, callbacks).
@@ -146,4 +151,37 @@ public final class LibvirtExecutor: TaskExecutor, @unchecked Sendable {
         precondition(pthread_key_create(&key, nil) == 0, "LibvirtExecutor: pthread_key_create failed")
         return key
     }()
+}
+
+/// One value handed from a pool thread to the task it resumes, under a pthread mutex (ordering
+/// ThreadSanitizer sees, unlike a continuation's resume).
+private final class Handover<Value>: @unchecked Sendable {
+    // @unchecked Sendable: `value` is only touched with `lock` held. The mutex lives at a fixed
+    // address of its own (a stored property's address is not guaranteed to stay put).
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private var value: Value?
+
+    init() {
+        lock = .allocate(capacity: 1)
+        lock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    func put(_ newValue: Value) {
+        pthread_mutex_lock(lock)
+        value = newValue
+        pthread_mutex_unlock(lock)
+    }
+
+    func take() -> Value {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        guard let value else { preconditionFailure("LibvirtExecutor: resumed before the result was handed over") }
+        return value
+    }
 }
