@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "LibXML2Tests", dependencies: ["LibXML2"]),
         .testTarget(name: "CloudInitTests", dependencies: ["CloudInit"]),
         .testTarget(name: "ProvisionerTests", dependencies: ["Provisioner", "Libvirt", "CloudInit", "DomainTemplates", "LibXML2", "KubeClient", "KubeStandIn", "KinvmTestSupport"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeStandIn"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeStandIn", "KinvmTestSupport"]),
         .testTarget(name: "KubeStandInTests", dependencies: ["KubeStandIn"]),
         // The guest-side stand-ins (Tests/Support/standin-node) run on the host against the stand-in server.
         .testTarget(name: "StandInNodeTests", dependencies: ["KubeStandIn"]),

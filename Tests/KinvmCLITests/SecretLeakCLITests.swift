@@ -24,25 +24,9 @@ struct SecretLeakCLITests {
 
     static let unreachable = "https://127.0.0.1:1"
 
-    /// A kubeconfig with one cluster, user and context; `cluster` and `user` are the entries' bodies.
+    /// ``KubeconfigFixture/kubeconfig(user:server:cluster:)``.
     static func kubeconfig(server: String = unreachable, cluster: String = "", user: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        current-context: c
-        clusters:
-        - name: c
-          cluster:
-            server: "\(server)"
-        \(cluster)
-        users:
-        - name: u
-          user:
-        \(user)
-        contexts:
-        - name: c
-          context: {cluster: c, user: u}
-        """
+        KubeconfigFixture.kubeconfig(user: user, server: server, cluster: cluster)
     }
 
     static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KinvmTestSupport
 import Testing
 import Yams
 
@@ -12,25 +13,9 @@ import Yams
 struct SecretHandlingTests {
     static let marker = "MARKER-S3CRET-4711"
 
-    /// A kubeconfig with one cluster, user and context; `user` is the user entry's body.
+    /// ``KubeconfigFixture/kubeconfig(user:server:cluster:)``.
     static func kubeconfig(user: String, server: String = "https://127.0.0.1:1", cluster: String = "") -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        current-context: c
-        clusters:
-        - name: c
-          cluster:
-            server: "\(server)"
-        \(cluster)
-        users:
-        - name: u
-          user:
-        \(user)
-        contexts:
-        - name: c
-          context: {cluster: c, user: u}
-        """
+        KubeconfigFixture.kubeconfig(user: user, server: server, cluster: cluster)
     }
 
     func expectClean(_ error: KubeError, sourceLocation: SourceLocation = #_sourceLocation) {
